@@ -1,0 +1,13 @@
+//! A model-driven AWS client: any operation of any service, driven by botocore-format service
+//! models rather than generated code.
+//!
+//! The request pipeline, one module per layer:
+//!
+//! ```text
+//! catalog (models) -> model -> validate -> protocol::serialize -> endpoint -> sign -> send
+//!                                                         -> retry -> protocol::parse
+//! ```
+//!
+//! This module is a leaf of the crate: it knows nothing about stacks, steps or reporters.
+
+pub mod http;

@@ -1,0 +1,3 @@
+//! gapfill: deploy CloudFormation stacks, then fill the gap.
+
+pub mod aws;
