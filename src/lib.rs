@@ -1,3 +1,6 @@
 //! gapfill: deploy CloudFormation stacks, then fill the gap.
 
 pub mod aws;
+pub mod plan;
+pub mod project;
+pub mod redact;
