@@ -58,7 +58,10 @@ mod tests {
         redactor.add("hunter2");
         redactor.add("hunter2-extra");
         redactor.add("");
-        assert_eq!(redactor.redact("a hunter2-extra b hunter2"), "a **** b ****");
+        assert_eq!(
+            redactor.redact("a hunter2-extra b hunter2"),
+            "a **** b ****"
+        );
         assert_eq!(redactor.redact("nothing secret"), "nothing secret");
     }
 

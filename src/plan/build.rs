@@ -3,7 +3,7 @@
 
 use crate::project::file::StackSpec;
 use crate::project::refs::{self, Reference, Segment};
-use crate::project::template::Template;
+use crate::project::template::{parameter_text, Template};
 use crate::project::{Diagnostic, Diagnostics, Project};
 use crate::redact::Redactor;
 
@@ -30,9 +30,17 @@ pub fn build(project: &Project, env: &dyn Fn(&str) -> Option<String>) -> Result<
         }
     }
     let stacks = checker.order(stacks);
-    let Checker { diagnostics, redactor, .. } = checker;
+    let Checker {
+        diagnostics,
+        redactor,
+        ..
+    } = checker;
     diagnostics.into_result(Plan {
-        project: project.spec.project.clone().unwrap_or_else(|| "gapfill".into()),
+        project: project
+            .spec
+            .project
+            .clone()
+            .unwrap_or_else(|| "gapfill".into()),
         region: project.spec.region.clone(),
         stacks,
         artifacts: project.spec.artifacts.clone(),
@@ -78,14 +86,24 @@ impl Checker<'_> {
             parameters,
             tags,
             capabilities: spec.capabilities.clone(),
+            template_parameters: template.parameters.clone(),
             depends_on,
         }
     }
 
-    fn undeclared_parameter(&mut self, stack: &str, spec: &StackSpec, template: &Template, key: &str) {
+    fn undeclared_parameter(
+        &mut self,
+        stack: &str,
+        spec: &StackSpec,
+        template: &Template,
+        key: &str,
+    ) {
         let path = ["stacks", stack, "parameters", key];
         let declared: Vec<&str> = template.parameters.keys().map(String::as_str).collect();
-        let message = format!("parameter `{key}` is not declared by template `{}`", spec.template.display());
+        let message = format!(
+            "parameter `{key}` is not declared by template `{}`",
+            spec.template.display()
+        );
         let diagnostic = self
             .project
             .diagnostic(&path, true, message)
@@ -105,17 +123,28 @@ impl Checker<'_> {
             let diagnostic = self
                 .project
                 .diagnostic(&["stacks", stack], true, message)
-                .hint(format!("set it under `stacks.{stack}.parameters`, e.g. `{key}: ...`"));
+                .hint(format!(
+                    "set it under `stacks.{stack}.parameters`, e.g. `{key}: ...`"
+                ));
             self.diagnostics.push(diagnostic);
         }
     }
 
-    fn explicit_dependencies(&mut self, stack: &str, spec: &StackSpec, depends_on: &mut Vec<String>) {
+    fn explicit_dependencies(
+        &mut self,
+        stack: &str,
+        spec: &StackSpec,
+        depends_on: &mut Vec<String>,
+    ) {
         for (index, dependency) in spec.depends_on.iter().enumerate() {
             let position = index.to_string();
             let path = ["stacks", stack, "depends_on", position.as_str()];
             if dependency == stack {
-                let diagnostic = self.project.diagnostic(&path, false, format!("stack `{stack}` depends on itself"));
+                let diagnostic = self.project.diagnostic(
+                    &path,
+                    false,
+                    format!("stack `{stack}` depends on itself"),
+                );
                 self.diagnostics.push(diagnostic);
             } else if !self.project.spec.stacks.contains_key(dependency) {
                 let diagnostic = self.unknown_stack(&path, dependency, None);
@@ -134,16 +163,10 @@ impl Checker<'_> {
         value: &serde_yaml::Value,
         depends_on: &mut Vec<String>,
     ) -> Option<PlannedValue> {
-        let text = match value {
-            serde_yaml::Value::Sequence(items) => {
-                let texts: Option<Vec<String>> = items.iter().map(scalar_text).collect();
-                texts.map(|texts| texts.join(","))
-            }
-            other => scalar_text(other),
-        };
-        let Some(text) = text else {
+        let Some(text) = parameter_text(value) else {
             let message = "expected a string, number, boolean or a list of them";
-            self.diagnostics.push(self.project.diagnostic(path, false, message));
+            self.diagnostics
+                .push(self.project.diagnostic(path, false, message));
             return None;
         };
         let segments = match refs::parse(&text) {
@@ -157,14 +180,24 @@ impl Checker<'_> {
                 return None;
             }
         };
-        let mut planned = PlannedValue { parts: Vec::new(), secret: false };
+        let mut planned = PlannedValue {
+            parts: Vec::new(),
+            secret: false,
+        };
         for segment in segments {
             match segment {
                 Segment::Text(literal) => planned.parts.push(Part::Text(literal)),
-                Segment::Ref { reference, offset, len } => {
-                    let part = self.reference(path, stack, reference, offset, len, &mut planned.secret);
+                Segment::Ref {
+                    reference,
+                    offset,
+                    len,
+                } => {
+                    let part =
+                        self.reference(path, stack, reference, offset, len, &mut planned.secret);
                     match part {
-                        Some(Part::Output { stack: ref source, .. }) if !depends_on.contains(source) => {
+                        Some(Part::Output {
+                            stack: ref source, ..
+                        }) if !depends_on.contains(source) => {
                             depends_on.push(source.clone());
                         }
                         _ => {}
@@ -218,16 +251,35 @@ impl Checker<'_> {
     ) -> Option<Part> {
         let diagnostic = if source == stack {
             self.project
-                .diagnostic_inside(path, offset, len, format!("stack `{stack}` cannot use its own output `{output}`"))
+                .diagnostic_inside(
+                    path,
+                    offset,
+                    len,
+                    format!("stack `{stack}` cannot use its own output `{output}`"),
+                )
                 .hint("inside a template, use !GetAtt or !Ref instead")
         } else if let Some(template) = self.project.templates.get(&source) {
             if template.outputs.contains(&output) {
-                return Some(Part::Output { stack: source, output });
+                return Some(Part::Output {
+                    stack: source,
+                    output,
+                });
             }
             let outputs: Vec<&str> = template.outputs.iter().map(String::as_str).collect();
-            let file = self.project.spec.stacks.get(&source).map(|s| s.template.display().to_string()).unwrap_or_default();
+            let file = self
+                .project
+                .spec
+                .stacks
+                .get(&source)
+                .map(|s| s.template.display().to_string())
+                .unwrap_or_default();
             self.project
-                .diagnostic_inside(path, offset, len, format!("stack `{source}` has no output `{output}` (template `{file}`)"))
+                .diagnostic_inside(
+                    path,
+                    offset,
+                    len,
+                    format!("stack `{source}` has no output `{output}` (template `{file}`)"),
+                )
                 .suggest(&output, outputs.iter().copied())
                 .hint(declared_list(&format!("outputs of {source}"), &outputs))
         } else if self.project.spec.stacks.contains_key(&source) {
@@ -240,13 +292,24 @@ impl Checker<'_> {
         None
     }
 
-    fn unknown_stack(&self, path: &[&str], name: &str, inside: Option<(usize, usize)>) -> Diagnostic {
+    fn unknown_stack(
+        &self,
+        path: &[&str],
+        name: &str,
+        inside: Option<(usize, usize)>,
+    ) -> Diagnostic {
         let message = format!("no stack named `{name}` in the project");
         let diagnostic = match inside {
             Some((offset, len)) => self.project.diagnostic_inside(path, offset, len, message),
             None => self.project.diagnostic(path, false, message),
         };
-        let known: Vec<&str> = self.project.spec.stacks.keys().map(String::as_str).collect();
+        let known: Vec<&str> = self
+            .project
+            .spec
+            .stacks
+            .keys()
+            .map(String::as_str)
+            .collect();
         diagnostic
             .suggest(name, known.iter().copied())
             .hint(declared_list("stacks", &known))
@@ -259,13 +322,19 @@ impl Checker<'_> {
             .iter()
             .enumerate()
             .flat_map(|(after, stack)| {
-                stack.depends_on.iter().filter_map(move |dep| index_of(dep).map(|before| (before, after)))
+                stack
+                    .depends_on
+                    .iter()
+                    .filter_map(move |dep| index_of(dep).map(|before| (before, after)))
             })
             .collect();
         match topological_order(stacks.len(), &edges) {
             Ok(order) => {
                 let mut slots: Vec<Option<StackPlan>> = stacks.into_iter().map(Some).collect();
-                order.into_iter().filter_map(|index| slots[index].take()).collect()
+                order
+                    .into_iter()
+                    .filter_map(|index| slots[index].take())
+                    .collect()
             }
             Err(cycle) => {
                 let names: Vec<&str> = cycle.iter().map(|&i| stacks[i].name.as_str()).collect();
@@ -279,15 +348,6 @@ impl Checker<'_> {
                 stacks
             }
         }
-    }
-}
-
-fn scalar_text(value: &serde_yaml::Value) -> Option<String> {
-    match value {
-        serde_yaml::Value::String(text) => Some(text.clone()),
-        serde_yaml::Value::Number(number) => Some(number.to_string()),
-        serde_yaml::Value::Bool(flag) => Some(flag.to_string()),
-        _ => None,
     }
 }
 

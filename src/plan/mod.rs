@@ -12,6 +12,7 @@ use indexmap::IndexMap;
 pub use build::build;
 
 use crate::project::file::{ArtifactSpec, Capability};
+use crate::project::template::TemplateParameter;
 use crate::redact::Redactor;
 
 /// Outputs of deployed stacks: stack name -> output name -> value.
@@ -50,6 +51,8 @@ pub struct StackPlan {
     pub parameters: Vec<(String, PlannedValue)>,
     pub tags: Vec<(String, PlannedValue)>,
     pub capabilities: Vec<Capability>,
+    /// The parameters the template declares, for comparing with what is deployed.
+    pub template_parameters: IndexMap<String, TemplateParameter>,
     /// Stacks that must be deployed first (explicit and implied by references), by name.
     pub depends_on: Vec<String>,
 }

@@ -53,7 +53,10 @@ impl Diagnostic {
             width: width.max(1),
             message: message.into(),
             hints: Vec::new(),
-            source_line: source.lines().nth(at.line.saturating_sub(1)).map(str::to_string),
+            source_line: source
+                .lines()
+                .nth(at.line.saturating_sub(1))
+                .map(str::to_string),
         }
     }
 
@@ -64,7 +67,11 @@ impl Diagnostic {
     }
 
     /// Adds a "did you mean" hint when a close candidate exists.
-    pub fn suggest<'a>(self, wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Diagnostic {
+    pub fn suggest<'a>(
+        self,
+        wanted: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Diagnostic {
         match closest(wanted, candidates) {
             Some(best) => self.hint(format!("did you mean `{best}`?")),
             None => self,
@@ -157,7 +164,11 @@ impl fmt::Display for Diagnostics {
             write!(f, "{diagnostic}")?;
         }
         let count = self.0.len();
-        write!(f, "\n{count} error{} in the project; nothing was deployed", if count == 1 { "" } else { "s" })
+        write!(
+            f,
+            "\n{count} error{} in the project; nothing was deployed",
+            if count == 1 { "" } else { "s" }
+        )
     }
 }
 
@@ -170,7 +181,11 @@ mod tests {
     #[test]
     fn renders_location_source_caret_and_hint() {
         let source = "stacks:\n  api:\n    templat: x.yaml\n";
-        let at = Position { line: 3, column: 5, offset: 0 };
+        let at = Position {
+            line: 3,
+            column: 5,
+            offset: 0,
+        };
         let diagnostic = Diagnostic::at("gapfill.yaml", source, at, 7, "unknown key `templat`")
             .suggest("templat", ["template", "parameters"]);
         assert_eq!(
@@ -182,6 +197,9 @@ mod tests {
     #[test]
     fn suggests_nothing_when_no_candidate_is_close() {
         assert_eq!(closest("zzz", ["template", "parameters"]), None);
-        assert_eq!(closest("paramters", ["template", "parameters"]), Some("parameters"));
+        assert_eq!(
+            closest("paramters", ["template", "parameters"]),
+            Some("parameters")
+        );
     }
 }

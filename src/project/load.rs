@@ -29,10 +29,18 @@ pub struct Project {
 
 impl Project {
     /// A diagnostic pointing at the value (or key, with `on_key`) at `path` in the project file.
-    pub fn diagnostic(&self, path: &[&str], on_key: bool, message: impl Into<String>) -> Diagnostic {
+    pub fn diagnostic(
+        &self,
+        path: &[&str],
+        on_key: bool,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         let span = self.spans.nearest(path);
         let (at, width) = match span {
-            Some(span) if on_key => (span.key.unwrap_or(span.value), path.last().map_or(1, |k| k.len())),
+            Some(span) if on_key => (
+                span.key.unwrap_or(span.value),
+                path.last().map_or(1, |k| k.len()),
+            ),
             Some(span) => (span.value, span.value_len),
             None => (self.spans.key_or_value(path), 1),
         };
@@ -40,7 +48,13 @@ impl Project {
     }
 
     /// A diagnostic pointing at `len` bytes from `offset` inside the scalar at `path`.
-    pub fn diagnostic_inside(&self, path: &[&str], offset: usize, len: usize, message: impl Into<String>) -> Diagnostic {
+    pub fn diagnostic_inside(
+        &self,
+        path: &[&str],
+        offset: usize,
+        len: usize,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         let Some(span) = self.spans.get(path) else {
             return self.diagnostic(path, false, message);
         };
@@ -60,8 +74,14 @@ pub fn load(path: &Path) -> Result<Project, Diagnostics> {
             .hint("run gapfill in the project directory, or pass --project PATH");
         Diagnostics(vec![diagnostic])
     })?;
-    let spec: ProjectFile = serde_yaml::from_str(&text)
-        .map_err(|error| Diagnostics(vec![yaml_diagnostic(&shown, &text, &error, "invalid project file")]))?;
+    let spec: ProjectFile = serde_yaml::from_str(&text).map_err(|error| {
+        Diagnostics(vec![yaml_diagnostic(
+            &shown,
+            &text,
+            &error,
+            "invalid project file",
+        )])
+    })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut project = Project {
         spans: SpanIndex::parse(&text),
@@ -89,11 +109,22 @@ pub fn load(path: &Path) -> Result<Project, Diagnostics> {
     diagnostics.into_result(project)
 }
 
-fn read_template(project: &Project, stack: &str, template_path: &Path) -> Result<Template, Diagnostic> {
+fn read_template(
+    project: &Project,
+    stack: &str,
+    template_path: &Path,
+) -> Result<Template, Diagnostic> {
     let full = project.dir.join(template_path);
     let body = std::fs::read_to_string(&full).map_err(|error| {
         project
-            .diagnostic(&["stacks", stack, "template"], false, format!("cannot read template `{}`: {error}", template_path.display()))
+            .diagnostic(
+                &["stacks", stack, "template"],
+                false,
+                format!(
+                    "cannot read template `{}`: {error}",
+                    template_path.display()
+                ),
+            )
             .hint("template paths are relative to the project file")
     })?;
     template::parse(&display_path(&full), body)

@@ -64,10 +64,18 @@ pub fn parse(text: &str) -> Result<Vec<Segment>, RefSyntaxError> {
         } else if after.starts_with("${") {
             let offset = consumed + start;
             let Some(close) = after.find('}') else {
-                return Err(error(offset, after.len(), "unterminated reference: missing `}`"));
+                return Err(error(
+                    offset,
+                    after.len(),
+                    "unterminated reference: missing `}`",
+                ));
             };
             let reference = reference(&after[2..close]).ok_or_else(|| {
-                error(offset, close + 1, format!("malformed reference `{}`", &after[..=close]))
+                error(
+                    offset,
+                    close + 1,
+                    format!("malformed reference `{}`", &after[..=close]),
+                )
             })?;
             if !literal.is_empty() {
                 segments.push(Segment::Text(std::mem::take(&mut literal)));
@@ -152,9 +160,19 @@ mod tests {
             segments,
             vec![
                 Segment::Text("arn:".into()),
-                Segment::Ref { reference: output("catalog-data", "TableArn"), offset: 4, len: 24 },
+                Segment::Ref {
+                    reference: output("catalog-data", "TableArn"),
+                    offset: 4,
+                    len: 24
+                },
                 Segment::Text("/x-".into()),
-                Segment::Ref { reference: Reference::Env { name: "STAGE".into() }, offset: 31, len: 12 },
+                Segment::Ref {
+                    reference: Reference::Env {
+                        name: "STAGE".into()
+                    },
+                    offset: 31,
+                    len: 12
+                },
             ]
         );
     }
@@ -172,7 +190,10 @@ mod tests {
         assert_eq!(
             references,
             vec![
-                Reference::Step { id: "make-key".into(), path: "KeyMetadata.Arn".into() },
+                Reference::Step {
+                    id: "make-key".into(),
+                    path: "KeyMetadata.Arn".into()
+                },
                 Reference::Param { name: "Env".into() },
             ]
         );
@@ -180,7 +201,10 @@ mod tests {
 
     #[test]
     fn keeps_escaped_and_lone_dollars_literal() {
-        assert_eq!(parse("cost $5 and $${not.ref}").unwrap(), vec![Segment::Text("cost $5 and ${not.ref}".into())]);
+        assert_eq!(
+            parse("cost $5 and $${not.ref}").unwrap(),
+            vec![Segment::Text("cost $5 and ${not.ref}".into())]
+        );
     }
 
     #[test]
@@ -188,7 +212,10 @@ mod tests {
         let malformed = parse("x ${nodot}").unwrap_err();
         assert_eq!((malformed.offset, malformed.len), (2, 8));
         assert_eq!(malformed.message, "malformed reference `${nodot}`");
-        assert!(parse("${a.b").unwrap_err().message.starts_with("unterminated"));
+        assert!(parse("${a.b")
+            .unwrap_err()
+            .message
+            .starts_with("unterminated"));
         assert!(parse("${env.A.B}").is_err());
     }
 }

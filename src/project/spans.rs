@@ -97,7 +97,11 @@ struct Builder {
 
 impl Builder {
     /// Called for every node start; returns the path of the node if it is a value (not a key).
-    fn place_node(&mut self, scalar: Option<&str>, at: Position) -> Option<(Vec<String>, Option<Position>)> {
+    fn place_node(
+        &mut self,
+        scalar: Option<&str>,
+        at: Position,
+    ) -> Option<(Vec<String>, Option<Position>)> {
         match self.stack.last_mut() {
             None => Some((Vec::new(), None)),
             Some(Frame::Sequence { path, next_index }) => {
@@ -137,24 +141,61 @@ impl MarkedEventReceiver for Builder {
         match event {
             Event::Scalar(text, style, _, _) => {
                 if let Some((path, key)) = self.place_node(Some(&text), at) {
-                    let quoted = matches!(style, TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted);
-                    let value_len = if text.contains('\n') { 1 } else { text.len().max(1) };
-                    self.nodes.insert(path, NodeSpan { key, value: at, value_len, quoted });
+                    let quoted = matches!(
+                        style,
+                        TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted
+                    );
+                    let value_len = if text.contains('\n') {
+                        1
+                    } else {
+                        text.len().max(1)
+                    };
+                    self.nodes.insert(
+                        path,
+                        NodeSpan {
+                            key,
+                            value: at,
+                            value_len,
+                            quoted,
+                        },
+                    );
                 }
             }
             Event::Alias(_) => {
                 if let Some((path, key)) = self.place_node(None, at) {
-                    self.nodes.insert(path, NodeSpan { key, value: at, value_len: 1, quoted: false });
+                    self.nodes.insert(
+                        path,
+                        NodeSpan {
+                            key,
+                            value: at,
+                            value_len: 1,
+                            quoted: false,
+                        },
+                    );
                 }
             }
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 let is_mapping = matches!(event, Event::MappingStart(..));
                 let (path, key) = self.place_node(None, at).unwrap_or_default();
-                self.nodes.insert(path.clone(), NodeSpan { key, value: at, value_len: 1, quoted: false });
+                self.nodes.insert(
+                    path.clone(),
+                    NodeSpan {
+                        key,
+                        value: at,
+                        value_len: 1,
+                        quoted: false,
+                    },
+                );
                 self.stack.push(if is_mapping {
-                    Frame::Mapping { path, pending_key: None }
+                    Frame::Mapping {
+                        path,
+                        pending_key: None,
+                    }
                 } else {
-                    Frame::Sequence { path, next_index: 0 }
+                    Frame::Sequence {
+                        path,
+                        next_index: 0,
+                    }
                 });
             }
             Event::MappingEnd | Event::SequenceEnd => {

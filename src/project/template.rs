@@ -26,6 +26,8 @@ pub struct Template {
 pub struct TemplateParameter {
     /// Whether the template gives a `Default` (so the project need not).
     pub has_default: bool,
+    /// The `Default` as CloudFormation would send it (lists comma-joined), when it is a scalar.
+    pub default: Option<String>,
     /// `NoEcho: true`: the value is a secret.
     pub no_echo: bool,
 }
@@ -34,11 +36,16 @@ pub struct TemplateParameter {
 pub fn parse(shown: &Path, body: String) -> Result<Template, Diagnostic> {
     let document = read_document(shown, &body)?;
     let Some(root) = document.as_mapping() else {
-        return Err(Diagnostic::file(shown, "template is not a mapping of sections"));
+        return Err(Diagnostic::file(
+            shown,
+            "template is not a mapping of sections",
+        ));
     };
     if !root.contains_key("Resources") {
-        return Err(Diagnostic::file(shown, "template has no `Resources` section")
-            .hint("every CloudFormation template declares at least one resource"));
+        return Err(
+            Diagnostic::file(shown, "template has no `Resources` section")
+                .hint("every CloudFormation template declares at least one resource"),
+        );
     }
     let parameters = section(root, "Parameters")
         .map(|(name, declaration)| (name, parameter(declaration)))
@@ -62,14 +69,26 @@ fn read_document(shown: &Path, body: &str) -> Result<serde_yaml::Value, Diagnost
                     column: error.column(),
                     offset: 0,
                 };
-                Diagnostic::at(shown, body, at, 1, format!("template is not valid JSON: {error}"))
+                Diagnostic::at(
+                    shown,
+                    body,
+                    at,
+                    1,
+                    format!("template is not valid JSON: {error}"),
+                )
             });
     }
-    serde_yaml::from_str(body).map_err(|error| yaml_diagnostic(shown, body, &error, "template is not valid YAML"))
+    serde_yaml::from_str(body)
+        .map_err(|error| yaml_diagnostic(shown, body, &error, "template is not valid YAML"))
 }
 
 /// A diagnostic from a serde_yaml error, at the position serde_yaml reports.
-pub fn yaml_diagnostic(shown: &Path, body: &str, error: &serde_yaml::Error, what: &str) -> Diagnostic {
+pub fn yaml_diagnostic(
+    shown: &Path,
+    body: &str,
+    error: &serde_yaml::Error,
+    what: &str,
+) -> Diagnostic {
     let message = strip_location(&error.to_string());
     match error.location() {
         Some(location) => {
@@ -109,9 +128,26 @@ fn parameter(declaration: &serde_yaml::Value) -> TemplateParameter {
         Some(serde_yaml::Value::String(text)) => text.eq_ignore_ascii_case("true"),
         _ => false,
     };
+    let default = declaration.get("Default");
     TemplateParameter {
-        has_default: declaration.get("Default").is_some(),
+        has_default: default.is_some(),
+        default: default.and_then(parameter_text),
         no_echo,
+    }
+}
+
+/// A parameter value as CloudFormation takes it: scalars as text, lists comma-joined;
+/// `None` for mappings and nulls, which no parameter type accepts.
+pub fn parameter_text(value: &serde_yaml::Value) -> Option<String> {
+    match value {
+        serde_yaml::Value::String(text) => Some(text.clone()),
+        serde_yaml::Value::Number(number) => Some(number.to_string()),
+        serde_yaml::Value::Bool(flag) => Some(flag.to_string()),
+        serde_yaml::Value::Sequence(items) => {
+            let texts: Option<Vec<String>> = items.iter().map(parameter_text).collect();
+            texts.map(|texts| texts.join(","))
+        }
+        _ => None,
     }
 }
 
@@ -123,9 +159,13 @@ mod tests {
     fn reads_parameters_and_outputs_of_a_yaml_template_with_short_tags() {
         let body = "Parameters:\n  Env: {Type: String}\n  Token: {Type: String, NoEcho: true, Default: x}\nResources:\n  Q: {Type: AWS::SQS::Queue}\nOutputs:\n  QueueUrl: {Value: !Ref Q}\n  Arn: {Value: !GetAtt Q.Arn}\n";
         let template = parse(Path::new("t.yaml"), body.to_string()).unwrap();
-        assert_eq!(template.parameters.keys().collect::<Vec<_>>(), ["Env", "Token"]);
+        assert_eq!(
+            template.parameters.keys().collect::<Vec<_>>(),
+            ["Env", "Token"]
+        );
         assert!(!template.parameters["Env"].has_default);
         assert!(template.parameters["Token"].no_echo && template.parameters["Token"].has_default);
+        assert_eq!(template.parameters["Token"].default.as_deref(), Some("x"));
         assert_eq!(template.outputs, ["QueueUrl", "Arn"]);
     }
 
@@ -138,8 +178,16 @@ mod tests {
 
     #[test]
     fn reports_yaml_syntax_errors_with_their_position() {
-        let error = parse(Path::new("t.yaml"), "Resources:\n  Q: [unclosed\n".to_string()).unwrap_err();
-        assert!(error.message.starts_with("template is not valid YAML"), "{}", error.message);
+        let error = parse(
+            Path::new("t.yaml"),
+            "Resources:\n  Q: [unclosed\n".to_string(),
+        )
+        .unwrap_err();
+        assert!(
+            error.message.starts_with("template is not valid YAML"),
+            "{}",
+            error.message
+        );
         assert!(error.at.is_some());
     }
 
