@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use indexmap::IndexMap;
 use tokio::sync::mpsc;
 
 /// One thing that happened, stamped when it happened.
@@ -49,10 +50,11 @@ pub enum RunEventKind {
         status: String,
         waited: Duration,
     },
-    /// The stack reached its end state for this run.
+    /// The stack reached its end state for this run, with its outputs when it has them.
     StackFinished {
         stack: String,
         outcome: StackOutcome,
+        outputs: IndexMap<String, String>,
     },
     /// The run is over.
     RunFinished { stats: RunStats },

@@ -96,11 +96,12 @@ fn is_empty_change_set(reason: &str) -> bool {
     reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
 }
 
-/// Deploys stacks one at a time; the scheduler runs several of these in parallel.
-pub struct StackDeploy<'a> {
-    pub cfn: &'a Cfn,
-    pub sink: &'a EventSink,
-    pub options: &'a DeployOptions,
+/// Deploys one stack at a time; the scheduler runs clones of it in parallel.
+#[derive(Debug, Clone)]
+pub struct StackDeploy {
+    pub cfn: Cfn,
+    pub sink: EventSink,
+    pub options: DeployOptions,
 }
 
 /// How a watched operation ended.
@@ -109,7 +110,7 @@ struct WatchEnd {
     first_failure: Option<ResourceEvent>,
 }
 
-impl StackDeploy<'_> {
+impl StackDeploy {
     /// Deploys `input`; every failure becomes an outcome, nothing is lost.
     pub async fn run(&self, input: &StackInput) -> StackResult {
         match self.deploy(input).await {

@@ -10,13 +10,18 @@ use crate::redact::Redactor;
 use super::graph::topological_order;
 use super::{Part, Plan, PlannedValue, StackPlan};
 
-/// Resolves and validates `project`. `env` reads an environment variable (injected for tests).
-pub fn build(project: &Project, env: &dyn Fn(&str) -> Option<String>) -> Result<Plan, Diagnostics> {
+/// Resolves and validates `project`. `env` reads an environment variable (injected for tests);
+/// secrets found on the way are registered with `redactor`.
+pub fn build(
+    project: &Project,
+    env: &dyn Fn(&str) -> Option<String>,
+    redactor: Redactor,
+) -> Result<Plan, Diagnostics> {
     let mut checker = Checker {
         project,
         env,
         diagnostics: Diagnostics::default(),
-        redactor: Redactor::default(),
+        redactor,
     };
     for name in &project.spec.secrets {
         if let Some(value) = env(name) {
