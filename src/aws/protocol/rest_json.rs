@@ -37,6 +37,8 @@ pub fn serialize(
                 (_, Some(value)) => json::encode_value(model, member, value, name)?
                     .to_string()
                     .into_bytes(),
+                // An unset union sends nothing; an unset structure an empty object.
+                (_, None) if shape.union => Vec::new(),
                 (_, None) => b"{}".to_vec(),
             }
         }
