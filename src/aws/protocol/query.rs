@@ -1,6 +1,6 @@
 //! The `query` and `ec2` protocols: form-encoded requests (`Action`, `Version`, dotted member
 //! paths) and XML responses. The two dialects differ in naming (ec2 capitalizes names and
-//! and prefers `queryName`) and in lists (ec2 lists are always flattened, empty ones omitted).
+//! prefers `queryName`) and in lists (ec2 lists are always flattened, empty ones omitted).
 
 use serde_json::{Map, Value};
 
