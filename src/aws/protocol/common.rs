@@ -65,12 +65,12 @@ pub(crate) fn set_members<'v, 's>(
     Ok(members)
 }
 
-/// The bytes of a blob input: a string's UTF-8 bytes.
+/// The bytes of a blob (or raw string payload) input: the string's UTF-8 bytes.
 pub(crate) fn blob_bytes<'v>(value: &'v Value, path: &str) -> Result<&'v [u8], SerializeError> {
     value
         .as_str()
         .map(str::as_bytes)
-        .ok_or_else(|| SerializeError::invalid(path, "expected a string for a blob"))
+        .ok_or_else(|| SerializeError::invalid(path, "expected a string"))
 }
 
 pub(crate) fn base64_encode(bytes: &[u8]) -> String {
