@@ -217,6 +217,9 @@ fn json_output_follows_output_conventions_and_bad_bodies_are_invalid_responses()
         (error.code.as_str(), error.message.as_str()),
         ("503", "Service Unavailable")
     );
+    let named = response(500, &[("X-Amzn-Errortype", "InternalFailure")], "");
+    let error = parse_response(&model, op, &named).unwrap_err();
+    assert_eq!(error.code, "InternalFailure");
 }
 
 #[test]
