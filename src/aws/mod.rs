@@ -11,3 +11,6 @@
 //! This module is a leaf of the crate: it knows nothing about stacks, steps or reporters.
 
 pub mod http;
+pub mod model;
+pub mod protocol;
+pub mod validate;
