@@ -363,3 +363,105 @@ fn declared_list(what: &str, names: &[&str]) -> String {
         format!("{what}: {}", names.join(", "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::StackOutputs;
+
+    fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, Project) {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let project = crate::project::load(&dir.path().join("gapfill.yaml")).unwrap();
+        (dir, project)
+    }
+
+    const API: &str = "Parameters:\n  Token: {Type: String, NoEcho: true}\n  Table: {Type: String}\n  Size: {Type: Number, Default: 5}\nResources:\n  Q: {Type: AWS::SQS::Queue}\n";
+    const DATA: &str =
+        "Resources:\n  T: {Type: AWS::SQS::Queue}\nOutputs:\n  Name: {Value: !Ref T}\n";
+
+    #[test]
+    fn orders_by_references_and_registers_secrets() {
+        let (_dir, project) = project(&[
+            (
+                "gapfill.yaml",
+                "secrets: [API_TOKEN]\nstacks:\n  api:\n    template: api.yaml\n    parameters:\n      Token: ${env.API_TOKEN}\n      Table: prefix-${data.Name}\n  data:\n    template: data.yaml\n",
+            ),
+            ("api.yaml", API),
+            ("data.yaml", DATA),
+        ]);
+        let env = |name: &str| (name == "API_TOKEN").then(|| "tok-123".to_string());
+        let redactor = Redactor::default();
+        let plan = build(&project, &env, redactor.clone()).unwrap();
+        let order: Vec<&str> = plan.stacks.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(order, ["data", "api"]);
+        let api = plan.stack("api").unwrap();
+        assert_eq!(api.depends_on, ["data"]);
+        assert!(
+            api.parameters[0].1.secret,
+            "a secret env var feeding a NoEcho parameter is secret"
+        );
+        assert_eq!(redactor.redact("token tok-123"), "token ****");
+
+        let mut outputs = StackOutputs::new();
+        outputs.insert(
+            "data".into(),
+            [("Name".to_string(), "q1".to_string())]
+                .into_iter()
+                .collect(),
+        );
+        assert_eq!(api.parameters[1].1.resolve(&outputs).unwrap(), "prefix-q1");
+        assert_eq!(
+            api.template_parameters["Size"].default.as_deref(),
+            Some("5")
+        );
+    }
+
+    #[test]
+    fn a_noecho_parameter_is_secret_even_with_a_literal_value() {
+        let (_dir, project) = project(&[
+            ("gapfill.yaml", "stacks:\n  api:\n    template: api.yaml\n    parameters: {Token: literal, Table: t}\n"),
+            ("api.yaml", API),
+        ]);
+        let plan = build(&project, &|_| None, Redactor::default()).unwrap();
+        let api = plan.stack("api").unwrap();
+        assert!(
+            api.parameters
+                .iter()
+                .find(|(k, _)| k == "Token")
+                .unwrap()
+                .1
+                .secret
+        );
+        assert!(
+            !api.parameters
+                .iter()
+                .find(|(k, _)| k == "Table")
+                .unwrap()
+                .1
+                .secret
+        );
+    }
+
+    #[test]
+    fn collects_every_problem_instead_of_stopping_at_the_first() {
+        let (_dir, project) = project(&[
+            ("gapfill.yaml", "stacks:\n  api:\n    template: api.yaml\n    parameters: {Nope: 1, Table: '${ghost.Out}'}\n"),
+            ("api.yaml", API),
+        ]);
+        let errors = build(&project, &|_| None, Redactor::default()).unwrap_err();
+        let messages: Vec<&str> = errors.0.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "parameter `Nope` is not declared by template `api.yaml`",
+                "no stack named `ghost` in the project",
+                "template parameter `Token` of stack `api` has no Default and is not set",
+            ]
+        );
+    }
+}
