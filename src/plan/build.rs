@@ -10,6 +10,11 @@ use crate::redact::Redactor;
 use super::graph::topological_order;
 use super::{Part, Plan, PlannedValue, StackPlan};
 
+/// The largest template CloudFormation accepts as a TemplateBody.
+pub const INLINE_TEMPLATE_LIMIT: usize = 51_200;
+/// The largest template CloudFormation accepts from S3.
+pub const TEMPLATE_URL_LIMIT: usize = 1_048_576;
+
 /// Resolves and validates `project`. `env` reads an environment variable (injected for tests);
 /// secrets found on the way are registered with `redactor`.
 pub fn build(
@@ -84,6 +89,7 @@ impl Checker<'_> {
             }
         }
         self.explicit_dependencies(name, spec, &mut depends_on);
+        self.template_size(name, template);
         StackPlan {
             name: name.to_string(),
             template_file: spec.template.clone(),
@@ -94,6 +100,24 @@ impl Checker<'_> {
             template_parameters: template.parameters.clone(),
             depends_on,
         }
+    }
+
+    /// CloudFormation takes 51,200 bytes inline and 1 MB from S3.
+    fn template_size(&mut self, stack: &str, template: &Template) {
+        let size = template.body.len();
+        let path = ["stacks", stack, "template"];
+        let diagnostic = if size > TEMPLATE_URL_LIMIT {
+            self.project
+                .diagnostic(&path, false, format!("template is {size} bytes; CloudFormation accepts at most {TEMPLATE_URL_LIMIT}"))
+                .hint("split it into nested stacks or several stacks")
+        } else if size > INLINE_TEMPLATE_LIMIT && self.project.spec.artifacts.is_none() {
+            self.project
+                .diagnostic(&path, false, format!("template is {size} bytes; CloudFormation takes at most {INLINE_TEMPLATE_LIMIT} inline"))
+                .hint("set `artifacts: { bucket: NAME }` in the project file; gapfill uploads large templates there")
+        } else {
+            return;
+        };
+        self.diagnostics.push(diagnostic);
     }
 
     fn undeclared_parameter(
@@ -463,5 +487,43 @@ mod tests {
                 "template parameter `Token` of stack `api` has no Default and is not set",
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn a_large_template_needs_an_artifact_bucket() {
+        let dir = tempfile::tempdir().unwrap();
+        let padding = format!("# {}\n", "x".repeat(INLINE_TEMPLATE_LIMIT));
+        std::fs::write(
+            dir.path().join("big.yaml"),
+            format!("{padding}Resources:\n  Q: {{Type: AWS::SQS::Queue}}\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("gapfill.yaml"),
+            "stacks:\n  big:\n    template: big.yaml\n",
+        )
+        .unwrap();
+        let project = crate::project::load(&dir.path().join("gapfill.yaml")).unwrap();
+        let errors = build(&project, &|_| None, Redactor::default()).unwrap_err();
+        assert!(
+            errors.0[0]
+                .message
+                .ends_with("CloudFormation takes at most 51200 inline"),
+            "{}",
+            errors.0[0].message
+        );
+
+        std::fs::write(
+            dir.path().join("gapfill.yaml"),
+            "artifacts: {bucket: b}\nstacks:\n  big:\n    template: big.yaml\n",
+        )
+        .unwrap();
+        let project = crate::project::load(&dir.path().join("gapfill.yaml")).unwrap();
+        assert!(build(&project, &|_| None, Redactor::default()).is_ok());
     }
 }
