@@ -23,7 +23,10 @@ measure() {
   local project=$1 before after start end rss
   before=$(requests)
   start=$(date +%s.%N)
-  /usr/bin/time -f '%M' -o "$root/.emulator/rss" "$gapfill" --project "$project" deploy --format plain --max-concurrency 8 >"$root/.emulator/bench-deploy.log"
+  if ! /usr/bin/time -f '%M' -o "$root/.emulator/rss" "$gapfill" --project "$project" deploy --format plain --max-concurrency 8 >"$root/.emulator/bench-deploy.log"; then
+    echo "bench: deploy of $project failed; see $root/.emulator/bench-deploy.log" >&2
+    exit 1
+  fi
   end=$(date +%s.%N)
   after=$(requests)
   rss=$(tail -n 1 "$root/.emulator/rss")
@@ -62,7 +65,7 @@ YAML
         echo "  bench-chain$chain-$link:"
         echo "    template: stacks/queue.yaml"
         if [ "$link" -gt 1 ]; then
-          echo "    parameters: { Upstream: \${bench-chain$chain-$((link - 1)).QueueArn} }"
+          echo "    parameters: { Upstream: \"\${bench-chain$chain-$((link - 1)).QueueArn}\" }"
         fi
       done
     done

@@ -185,7 +185,12 @@ impl StackDeploy {
             change_set: change_set_name.clone(),
             changes,
         });
-        let baseline = self.cfn.newest_event(&input.name).await?;
+        // A new stack's events all belong to this deploy; an existing one's history does not.
+        let baseline = if create {
+            None
+        } else {
+            self.cfn.newest_event(&input.name).await?
+        };
         let token = uuid::Uuid::new_v4().to_string();
         self.cfn
             .execute_change_set(&input.name, &change_set, &token)

@@ -101,6 +101,16 @@ pub fn yaml_diagnostic(
     };
     let width = token_width(body, location.index());
     let diagnostic = Diagnostic::at(shown, body, at, width, format!("{what}: {message}"));
+    let in_flow_collection = message.contains("flow mapping") || message.contains("flow sequence");
+    if in_flow_collection
+        && diagnostic
+            .source_line
+            .as_deref()
+            .is_some_and(|line| line.contains("${"))
+    {
+        // `{` and `}` end a plain value inside `{ ... }`, so a bare reference breaks it.
+        return diagnostic.hint("inside `{ ... }` or `[ ... ]`, quote values that contain references: \"${stack.Output}\"");
+    }
     match unknown_name(&message) {
         Some((wanted, expected)) => diagnostic.suggest(wanted, expected),
         None => diagnostic,
@@ -216,6 +226,24 @@ mod tests {
             error.message
         );
         assert!(error.at.is_some());
+    }
+
+    #[test]
+    fn a_bare_reference_in_a_flow_mapping_gets_a_quoting_hint() {
+        let body = "stacks:\n  a:\n    parameters: { Upstream: ${b.Arn} }\n";
+        let error = serde_yaml::from_str::<serde_yaml::Value>(body).unwrap_err();
+        let diagnostic = yaml_diagnostic(
+            Path::new("gapfill.yaml"),
+            body,
+            &error,
+            "invalid project file",
+        );
+        assert_eq!(diagnostic.at.map(|at| at.line), Some(3));
+        assert!(
+            diagnostic.hints[0].starts_with("inside `{ ... }`"),
+            "{:?}",
+            diagnostic.hints
+        );
     }
 
     #[test]
