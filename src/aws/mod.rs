@@ -10,4 +10,5 @@
 //!
 //! This module is a leaf of the crate: it knows nothing about stacks, steps or reporters.
 
+pub mod catalog;
 pub mod http;
