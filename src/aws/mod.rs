@@ -11,4 +11,5 @@
 //! This module is a leaf of the crate: it knows nothing about stacks, steps or reporters.
 
 pub mod catalog;
+pub mod endpoint;
 pub mod http;
