@@ -13,3 +13,6 @@
 pub mod catalog;
 pub mod endpoint;
 pub mod http;
+pub mod model;
+pub mod protocol;
+pub mod validate;

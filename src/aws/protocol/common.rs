@@ -1,0 +1,279 @@
+//! Helpers every protocol shares: shape lookup, scalar conversions following the client's value
+//! conventions, idempotency tokens, host prefixes, Content-MD5 and request ids.
+
+use base64::Engine;
+use md5::{Digest, Md5};
+use serde_json::{Map, Value};
+
+use super::error::SerializeError;
+use super::timestamp;
+use crate::aws::http::{HttpRequest, HttpResponse};
+use crate::aws::model::{MemberRef, ModelError, Operation, ServiceModel, Shape, ShapeType};
+
+/// The shape a reference targets (references are checked when the model loads).
+pub(crate) fn target<'m>(
+    model: &'m ServiceModel,
+    member: &MemberRef,
+) -> Result<&'m Shape, ModelError> {
+    model
+        .shape(&member.shape)
+        .ok_or_else(|| ModelError::Invalid {
+            path: member.shape.clone(),
+            message: "unknown shape".to_string(),
+        })
+}
+
+/// The name a member has on the wire.
+pub(crate) fn wire_name<'a>(member_name: &'a str, member: &'a MemberRef) -> &'a str {
+    member.serialization.name.as_deref().unwrap_or(member_name)
+}
+
+/// A child path for error messages: `Parent.Member`.
+pub(crate) fn child_path(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+/// The set members of a structure input in the caller's order, with their references; null
+/// members count as unset.
+pub(crate) fn set_members<'v, 's>(
+    shape: &'s Shape,
+    value: &'v Value,
+    path: &str,
+) -> Result<Vec<(&'s str, &'s MemberRef, &'v Value)>, SerializeError> {
+    let object = value
+        .as_object()
+        .ok_or_else(|| SerializeError::invalid(path, "expected an object"))?;
+    let mut members = Vec::new();
+    for (name, member_value) in object {
+        if member_value.is_null() {
+            continue;
+        }
+        let (member_name, member) = shape
+            .members
+            .iter()
+            .find(|(member_name, _)| member_name == name)
+            .ok_or_else(|| SerializeError::UnknownMember {
+                path: super::error::display_path(path),
+                name: name.clone(),
+            })?;
+        members.push((member_name.as_str(), member, member_value));
+    }
+    Ok(members)
+}
+
+/// The bytes of a blob input: a string's UTF-8 bytes.
+pub(crate) fn blob_bytes<'v>(value: &'v Value, path: &str) -> Result<&'v [u8], SerializeError> {
+    value
+        .as_str()
+        .map(str::as_bytes)
+        .ok_or_else(|| SerializeError::invalid(path, "expected a string for a blob"))
+}
+
+pub(crate) fn base64_encode(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .ok()
+}
+
+const SPECIAL_FLOATS: [&str; 3] = ["NaN", "Infinity", "-Infinity"];
+
+/// A scalar input as text, as query strings, headers, labels and XML carry it.
+pub(crate) fn scalar_text(
+    shape: &Shape,
+    member: &MemberRef,
+    value: &Value,
+    default_format: crate::aws::model::TimestampFormat,
+    path: &str,
+) -> Result<String, SerializeError> {
+    match shape.shape_type {
+        ShapeType::Timestamp => {
+            let time = timestamp::from_input(value).ok_or_else(|| {
+                SerializeError::invalid(path, "expected epoch seconds or an iso 8601 timestamp")
+            })?;
+            let format = member
+                .serialization
+                .timestamp_format
+                .unwrap_or(default_format);
+            Ok(timestamp::format_text(&time, format))
+        }
+        ShapeType::Blob => Ok(base64_encode(blob_bytes(value, path)?)),
+        ShapeType::Boolean => value
+            .as_bool()
+            .map(|b| b.to_string())
+            .ok_or_else(|| SerializeError::invalid(path, "expected a boolean")),
+        kind if kind.is_floating() => match value {
+            Value::Number(number) => Ok(number.to_string()),
+            Value::String(text) if SPECIAL_FLOATS.contains(&text.as_str()) => Ok(text.clone()),
+            _ => Err(SerializeError::invalid(path, "expected a number")),
+        },
+        kind if kind.is_integral() => value
+            .as_i64()
+            .map(|n| n.to_string())
+            .or_else(|| value.as_u64().map(|n| n.to_string()))
+            .ok_or_else(|| SerializeError::invalid(path, "expected an integer")),
+        ShapeType::String | ShapeType::Character => value
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| SerializeError::invalid(path, "expected a string")),
+        other => Err(SerializeError::invalid(
+            path,
+            format!("a {} cannot be written as text", other.name()),
+        )),
+    }
+}
+
+/// Fills absent top-level idempotency-token members with a fresh UUID v4.
+pub(crate) fn with_idempotency_tokens(
+    model: &ServiceModel,
+    op: &Operation,
+    input: &Value,
+) -> Value {
+    let mut filled = input.clone();
+    let Some(shape) = op
+        .input
+        .as_ref()
+        .and_then(|input| model.shape(&input.shape))
+    else {
+        return filled;
+    };
+    let Some(object) = filled.as_object_mut() else {
+        return filled;
+    };
+    for (name, member) in &shape.members {
+        let unset = object.get(name).map_or(true, Value::is_null);
+        if member.serialization.idempotency_token && unset {
+            object.insert(
+                name.clone(),
+                Value::String(uuid::Uuid::new_v4().to_string()),
+            );
+        }
+    }
+    filled
+}
+
+/// The operation's host prefix with its `{Label}`s filled from host-label members.
+pub(crate) fn expand_host_prefix(
+    model: &ServiceModel,
+    op: &Operation,
+    input: &Value,
+) -> Result<Option<String>, SerializeError> {
+    let Some(template) = &op.host_prefix else {
+        return Ok(None);
+    };
+    let Some(shape) = op
+        .input
+        .as_ref()
+        .and_then(|input| model.shape(&input.shape))
+    else {
+        return Ok(Some(template.clone()));
+    };
+    let mut expanded = template.clone();
+    for (name, member) in &shape.members {
+        if !member.serialization.host_label {
+            continue;
+        }
+        let value = input.get(name).and_then(Value::as_str).unwrap_or("");
+        let valid = !value.is_empty()
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+        if !valid {
+            return Err(SerializeError::InvalidHostLabel {
+                member: name.clone(),
+                value: value.to_string(),
+            });
+        }
+        expanded = expanded.replace(&format!("{{{name}}}"), value);
+    }
+    Ok(Some(expanded))
+}
+
+/// Adds `Content-MD5` when the operation requires a checksum and none is set.
+pub(crate) fn add_content_md5(op: &Operation, request: &mut HttpRequest) {
+    let required = op.http_checksum_required || op.request_checksum_required;
+    if required && request.header("Content-MD5").is_none() {
+        let digest = Md5::digest(&request.body);
+        request
+            .headers
+            .push(("Content-MD5".to_string(), base64_encode(&digest)));
+    }
+}
+
+/// The request id a service put in the response headers.
+pub(crate) fn header_request_id(response: &HttpResponse) -> Option<String> {
+    response
+        .header("x-amzn-RequestId")
+        .or_else(|| response.header("x-amz-request-id"))
+        .map(str::to_string)
+}
+
+/// An empty JSON object.
+pub(crate) fn empty_object() -> Value {
+    Value::Object(Map::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn model() -> ServiceModel {
+        ServiceModel::from_json(&json!({
+            "metadata": {"protocol": "json"},
+            "shapes": {
+                "In": {"type": "structure", "members": {
+                    "Token": {"shape": "S", "idempotencyToken": true},
+                    "Account": {"shape": "S", "hostLabel": true}}},
+                "S": {"type": "string"}
+            },
+            "operations": {"Op": {"name": "Op", "input": {"shape": "In"},
+                "endpoint": {"hostPrefix": "{Account}.data."}, "httpChecksumRequired": true}}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn idempotency_token_filled_only_when_absent() {
+        let model = model();
+        let op = model.operation("Op").unwrap();
+        let filled = with_idempotency_tokens(&model, op, &json!({}));
+        let token = filled["Token"].as_str().unwrap();
+        assert!(uuid::Uuid::parse_str(token).is_ok());
+        let kept = with_idempotency_tokens(&model, op, &json!({"Token": "mine"}));
+        assert_eq!(kept["Token"], "mine");
+    }
+
+    #[test]
+    fn host_prefix_rejects_bad_labels() {
+        let model = model();
+        let op = model.operation("Op").unwrap();
+        let prefix = expand_host_prefix(&model, op, &json!({"Account": "123"})).unwrap();
+        assert_eq!(prefix.as_deref(), Some("123.data."));
+        let err = expand_host_prefix(&model, op, &json!({"Account": "a/b"})).unwrap_err();
+        assert!(matches!(err, SerializeError::InvalidHostLabel { .. }));
+    }
+
+    #[test]
+    fn content_md5_of_body() {
+        let model = model();
+        let op = model.operation("Op").unwrap();
+        let mut request = HttpRequest {
+            body: b"abc".to_vec(),
+            ..HttpRequest::default()
+        };
+        add_content_md5(op, &mut request);
+        assert_eq!(
+            request.header("Content-MD5"),
+            Some("kAFQmDzST7DWlj99KOF/cg==")
+        );
+    }
+}
