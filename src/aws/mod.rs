@@ -15,4 +15,5 @@ pub mod endpoint;
 pub mod http;
 pub mod model;
 pub mod protocol;
+pub mod sigv4;
 pub mod validate;
