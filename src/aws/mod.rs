@@ -12,8 +12,14 @@
 
 pub mod catalog;
 pub mod endpoint;
+pub mod error;
 pub mod http;
+pub mod invoke;
 pub mod model;
+pub mod paginate;
 pub mod protocol;
+pub mod retry;
 pub mod sigv4;
+pub mod transport;
 pub mod validate;
+pub mod waiter;
