@@ -1,3 +1,94 @@
-//! gapfill: deploy CloudFormation stacks, then fill the gap.
+//! gapfill: deploy CloudFormation stacks, then fill the gap with any AWS API call.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! cli -> project (what the user wrote) -> plan (resolved graph, validated, no AWS calls)
+//!     -> run { deploy (stacks), steps, drift } -> events -> report (live, lines, json)
+//! ```
+//!
+//! `aws` is a leaf: the model-driven client for any AWS operation. `commands` wires the
+//! stages together for each subcommand.
 
 pub mod aws;
+pub mod cli;
+pub mod commands;
+pub mod deploy;
+pub mod error;
+pub mod events;
+pub mod exit_code;
+pub mod logging;
+pub mod plan;
+pub mod project;
+pub mod redact;
+pub mod report;
+pub mod run;
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+use error::Error;
+use redact::Redactor;
+
+/// Runs gapfill with `args` (program name first) and returns the process exit code.
+pub fn main_with_args(args: Vec<OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            // Help and version are successes; every usage error is an error (1, not clap's 2:
+            // 2 means "differences found").
+            return if error.use_stderr() {
+                exit_code::ERROR
+            } else {
+                exit_code::SUCCESS
+            };
+        }
+    };
+    let redactor = Redactor::default();
+    logging::init(cli.global.verbose, cli.global.debug, redactor.clone());
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return exit_code::ERROR;
+        }
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    match runtime.block_on(dispatch(&cli, &env, &redactor)) {
+        Ok(code) => code,
+        Err(error) => {
+            let text = error.to_string();
+            let _ = writeln!(std::io::stderr(), "{}", redactor.redact(&text));
+            exit_code::ERROR
+        }
+    }
+}
+
+async fn dispatch(
+    cli: &Cli,
+    env: &dyn Fn(&str) -> Option<String>,
+    redactor: &Redactor,
+) -> Result<i32, Error> {
+    let mut stdout = std::io::stdout();
+    match &cli.command {
+        Command::Deploy(args) => commands::deploy::run(&cli.global, args, env, redactor).await,
+        Command::Validate => commands::validate::run(&cli.global, env, redactor, &mut stdout),
+        Command::Outputs => commands::outputs::run(&cli.global, env, redactor, &mut stdout).await,
+        Command::Plan | Command::Drift | Command::Call => {
+            let name = match &cli.command {
+                Command::Plan => "plan",
+                Command::Drift => "drift",
+                _ => "call",
+            };
+            Err(Error::new(format!("`gapfill {name}` is not available yet"))
+                .hint("it is planned; `gapfill deploy` and `gapfill validate` work today"))
+        }
+    }
+}

@@ -116,7 +116,10 @@ fn run_file(direction: Direction, stem: &str) {
             match (outcome, ignored) {
                 (Ok(()), false) => tally.passed += 1,
                 (Ok(()), true) => tally.ignored_passing += 1,
-                (Err(_), true) => tally.ignored_failing += 1,
+                (Err(why), true) => {
+                    tally.ignored_failing += 1;
+                    println!("  ignored and failing: [{description}] {id}: {why}");
+                }
                 (Err(why), false) => tally.failures.push(format!("[{description}] {id}: {why}")),
             }
         }

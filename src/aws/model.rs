@@ -665,7 +665,9 @@ fn parse_operation(
         })
         .unwrap_or_default();
     Ok(Operation {
-        name: string_at(obj, "name").unwrap_or_else(|| name.to_string()),
+        // The key, not the `name` field: CloudFront's `ListDistributions` is named
+        // `ListDistributions2020_05_31` inside, and botocore calls and targets it by its key.
+        name: name.to_string(),
         http_method: http_string("method").unwrap_or_else(|| "POST".to_string()),
         request_uri: http_string("requestUri").unwrap_or_else(|| "/".to_string()),
         response_code: http

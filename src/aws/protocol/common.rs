@@ -5,7 +5,7 @@ use base64::Engine;
 use md5::{Digest, Md5};
 use serde_json::{Map, Value};
 
-use super::error::SerializeError;
+use super::error::{reason_phrase, ApiError, SerializeError};
 use super::timestamp;
 use crate::aws::http::{HttpRequest, HttpResponse};
 use crate::aws::model::{MemberRef, ModelError, Operation, ServiceModel, Shape, ShapeType};
@@ -65,12 +65,12 @@ pub(crate) fn set_members<'v, 's>(
     Ok(members)
 }
 
-/// The bytes of a blob input: a string's UTF-8 bytes.
+/// The bytes of a blob (or raw string payload) input: the string's UTF-8 bytes.
 pub(crate) fn blob_bytes<'v>(value: &'v Value, path: &str) -> Result<&'v [u8], SerializeError> {
     value
         .as_str()
         .map(str::as_bytes)
-        .ok_or_else(|| SerializeError::invalid(path, "expected a string for a blob"))
+        .ok_or_else(|| SerializeError::invalid(path, "expected a string"))
 }
 
 pub(crate) fn base64_encode(bytes: &[u8]) -> String {
@@ -214,6 +214,25 @@ pub(crate) fn header_request_id(response: &HttpResponse) -> Option<String> {
         .header("x-amzn-RequestId")
         .or_else(|| response.header("x-amz-request-id"))
         .map(str::to_string)
+}
+
+/// A server error whose body is empty or an HTML page (from a proxy or load balancer rather
+/// than the service), so it names no error code.
+pub(crate) fn is_generic_error(response: &HttpResponse) -> bool {
+    let body = String::from_utf8_lossy(&response.body);
+    let body = body.trim_start();
+    response.status >= 500 && (body.is_empty() || body.to_ascii_lowercase().starts_with("<html"))
+}
+
+/// The error for a response that names no code: the status and its reason phrase.
+pub(crate) fn generic_error(response: &HttpResponse, request_id: Option<String>) -> ApiError {
+    ApiError {
+        status: response.status,
+        code: response.status.to_string(),
+        message: reason_phrase(response.status).to_string(),
+        request_id,
+        fields: Map::new(),
+    }
 }
 
 /// An empty JSON object.

@@ -189,6 +189,10 @@ pub(crate) fn parse_error(
     read_fields: &ErrorFieldReader<'_>,
 ) -> ApiError {
     let request_id = common::header_request_id(response);
+    let names_a_code = response.header("x-amzn-errortype").is_some();
+    if !names_a_code && common::is_generic_error(response) {
+        return common::generic_error(response, request_id);
+    }
     let body = serde_json::from_slice::<Value>(&response.body).unwrap_or_else(|_| {
         let text = String::from_utf8_lossy(&response.body).trim().to_string();
         let mut object = Map::new();

@@ -28,6 +28,9 @@ pub mod rest_xml;
 pub mod timestamp;
 pub mod xml;
 
+#[cfg(test)]
+mod tests;
+
 pub use error::{ApiError, SerializeError, INVALID_RESPONSE};
 
 use serde_json::Value;

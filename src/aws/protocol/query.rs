@@ -1,6 +1,6 @@
 //! The `query` and `ec2` protocols: form-encoded requests (`Action`, `Version`, dotted member
-//! paths) and XML responses. The two dialects differ in naming (ec2 capitalizes `locationName`
-//! and prefers `queryName`) and in lists (ec2 lists are always flattened, empty ones omitted).
+//! paths) and XML responses. The two dialects differ in naming (ec2 capitalizes names and
+//! prefers `queryName`) and in lists (ec2 lists are always flattened, empty ones omitted).
 
 use serde_json::{Map, Value};
 
@@ -21,7 +21,8 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    /// The key segment of a member: ec2 prefers `queryName`, then a capitalized `locationName`.
+    /// The key segment of a member: ec2 prefers `queryName`, then the capitalized
+    /// `locationName` or member name (EC2 models name members in upper camel case anyway).
     fn member_key(self, member_name: &str, member: &MemberRef) -> String {
         let serialization = &member.serialization;
         match self {
@@ -29,11 +30,9 @@ impl Dialect {
                 .name
                 .clone()
                 .unwrap_or_else(|| member_name.to_string()),
-            Dialect::Ec2 => serialization
-                .query_name
-                .clone()
-                .or_else(|| serialization.name.as_deref().map(capitalize))
-                .unwrap_or_else(|| member_name.to_string()),
+            Dialect::Ec2 => serialization.query_name.clone().unwrap_or_else(|| {
+                capitalize(serialization.name.as_deref().unwrap_or(member_name))
+            }),
         }
     }
 }
@@ -322,7 +321,7 @@ mod tests {
         let ec2 = Dialect::Ec2;
         assert_eq!(ec2.member_key("foo", &member(Some("bar"), None)), "Bar");
         assert_eq!(ec2.member_key("foo", &member(Some("bar"), Some("Q"))), "Q");
-        assert_eq!(ec2.member_key("foo", &member(None, None)), "foo");
+        assert_eq!(ec2.member_key("foo", &member(None, None)), "Foo");
         assert_eq!(
             Dialect::Query.member_key("foo", &member(Some("bar"), None)),
             "bar"

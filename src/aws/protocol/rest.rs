@@ -52,6 +52,23 @@ impl<'m, 'v> BoundRequest<'m, 'v> {
     }
 }
 
+/// Sets the body, and the Content-Type when there is a body and the caller bound none.
+pub(crate) fn with_body(
+    mut request: HttpRequest,
+    body: Vec<u8>,
+    content_type: Option<&str>,
+) -> HttpRequest {
+    if let Some(content_type) = content_type.filter(|_| !body.is_empty()) {
+        if request.header("Content-Type").is_none() {
+            request
+                .headers
+                .push(("Content-Type".to_string(), content_type.to_string()));
+        }
+    }
+    request.body = body;
+    request
+}
+
 #[derive(Default)]
 struct Bindings {
     labels: Vec<(String, String)>,

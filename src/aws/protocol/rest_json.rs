@@ -7,7 +7,7 @@ use super::common;
 use super::error::{ApiError, SerializeError};
 use super::{json, rest};
 use crate::aws::http::{HttpRequest, HttpResponse};
-use crate::aws::model::{Operation, ServiceModel, Shape, ShapeType};
+use crate::aws::model::{MemberRef, Operation, ServiceModel, Shape, ShapeType};
 
 /// Serializes a rest-json request.
 pub fn serialize(
@@ -16,30 +16,8 @@ pub fn serialize(
     input: &Value,
 ) -> Result<HttpRequest, SerializeError> {
     let bound = rest::bind_request(model, op, input)?;
-    let mut content_type = "application/json";
-    let body = match bound.payload() {
-        Some((name, member, value)) => {
-            let shape = common::target(model, member)?;
-            match (shape.shape_type, value) {
-                (ShapeType::Blob, Some(value)) => {
-                    content_type = "application/octet-stream";
-                    common::blob_bytes(value, name)?.to_vec()
-                }
-                (ShapeType::String, Some(value)) => {
-                    content_type = "text/plain";
-                    value
-                        .as_str()
-                        .ok_or_else(|| SerializeError::invalid(name, "expected a string"))?
-                        .as_bytes()
-                        .to_vec()
-                }
-                (ShapeType::Blob | ShapeType::String, None) => Vec::new(),
-                (_, Some(value)) => json::encode_value(model, member, value, name)?
-                    .to_string()
-                    .into_bytes(),
-                (_, None) => b"{}".to_vec(),
-            }
-        }
+    let (body, content_type) = match bound.payload() {
+        Some((name, member, value)) => payload_body(model, name, member, value)?,
         None if !bound.body_members.is_empty() => {
             let mut object = Map::new();
             for (name, member, value) in &bound.body_members {
@@ -48,19 +26,43 @@ pub fn serialize(
                     json::encode_value(model, member, value, name)?,
                 );
             }
-            Value::Object(object).to_string().into_bytes()
+            (Value::Object(object).to_string().into_bytes(), JSON)
         }
-        None if bound.input_shape.is_some_and(has_body_members) => b"{}".to_vec(),
-        None => Vec::new(),
+        // Structures with body members always send an object, even an empty one.
+        None if bound.input_shape.is_some_and(has_body_members) => (b"{}".to_vec(), JSON),
+        None => (Vec::new(), None),
     };
-    let mut request = bound.request;
-    if !body.is_empty() && request.header("Content-Type").is_none() {
-        request
-            .headers
-            .push(("Content-Type".to_string(), content_type.to_string()));
-    }
-    request.body = body;
-    Ok(request)
+    Ok(rest::with_body(bound.request, body, content_type))
+}
+
+const JSON: Option<&str> = Some("application/json");
+
+/// The body for a payload member: raw bytes for blobs and strings, JSON otherwise.
+fn payload_body(
+    model: &ServiceModel,
+    name: &str,
+    member: &MemberRef,
+    value: Option<&Value>,
+) -> Result<(Vec<u8>, Option<&'static str>), SerializeError> {
+    let shape = common::target(model, member)?;
+    Ok(match (shape.shape_type, value) {
+        (ShapeType::Blob, Some(value)) => (
+            common::blob_bytes(value, name)?.to_vec(),
+            Some("application/octet-stream"),
+        ),
+        (ShapeType::String, Some(value)) => (
+            common::blob_bytes(value, name)?.to_vec(),
+            Some("text/plain"),
+        ),
+        (ShapeType::Blob | ShapeType::String, None) => (Vec::new(), None),
+        (_, Some(value)) => {
+            let encoded = json::encode_value(model, member, value, name)?;
+            (encoded.to_string().into_bytes(), JSON)
+        }
+        // An unset union sends nothing; an unset structure an empty object.
+        (_, None) if shape.union => (Vec::new(), None),
+        (_, None) => (b"{}".to_vec(), JSON),
+    })
 }
 
 fn has_body_members(shape: &Shape) -> bool {
@@ -120,7 +122,7 @@ pub fn parse(
 }
 
 /// The member named by the shape's `payload` trait.
-pub(crate) fn payload_member(shape: &Shape) -> Option<(&str, &crate::aws::model::MemberRef)> {
+pub(crate) fn payload_member(shape: &Shape) -> Option<(&str, &MemberRef)> {
     let payload = shape.serialization.payload.as_deref()?;
     shape
         .members

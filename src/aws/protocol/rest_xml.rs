@@ -21,30 +21,8 @@ pub fn serialize(
     input: &Value,
 ) -> Result<HttpRequest, SerializeError> {
     let bound = rest::bind_request(model, op, input)?;
-    let mut content_type = "application/xml";
-    let body = match (bound.payload(), &op.input) {
-        (Some((name, member, value)), _) => {
-            let shape = common::target(model, member)?;
-            match (shape.shape_type, value) {
-                (_, None) => Vec::new(),
-                (ShapeType::Blob, Some(value)) => {
-                    content_type = "application/octet-stream";
-                    common::blob_bytes(value, name)?.to_vec()
-                }
-                (ShapeType::String, Some(value)) => {
-                    content_type = "text/plain";
-                    value
-                        .as_str()
-                        .ok_or_else(|| SerializeError::invalid(name, "expected a string"))?
-                        .as_bytes()
-                        .to_vec()
-                }
-                (_, Some(value)) => {
-                    let root_name = member.serialization.name.as_deref().unwrap_or(&shape.name);
-                    render(encode(model, member, value, root_name, name)?)
-                }
-            }
-        }
+    let (body, content_type) = match (bound.payload(), &op.input) {
+        (Some((name, member, value)), _) => payload_body(model, name, member, value)?,
         (None, Some(input_ref)) if !bound.body_members.is_empty() => {
             let shape = common::target(model, input_ref)?;
             let root_name = input_ref
@@ -57,18 +35,33 @@ pub fn serialize(
             for (name, member, value) in &bound.body_members {
                 add_member(model, &mut root, name, member, value, name)?;
             }
-            root.render().into_bytes()
+            (root.render().into_bytes(), Some("application/xml"))
         }
-        _ => Vec::new(),
+        _ => (Vec::new(), None),
     };
-    let mut request = bound.request;
-    if !body.is_empty() && request.header("Content-Type").is_none() {
-        request
-            .headers
-            .push(("Content-Type".to_string(), content_type.to_string()));
-    }
-    request.body = body;
-    Ok(request)
+    Ok(rest::with_body(bound.request, body, content_type))
+}
+
+/// The body for a payload member. Raw (blob or string) payloads go without a Content-Type
+/// unless the caller binds one, as botocore sends them: S3 then stores its own default.
+fn payload_body(
+    model: &ServiceModel,
+    name: &str,
+    member: &MemberRef,
+    value: Option<&Value>,
+) -> Result<(Vec<u8>, Option<&'static str>), SerializeError> {
+    let shape = common::target(model, member)?;
+    let Some(value) = value else {
+        return Ok((Vec::new(), None));
+    };
+    Ok(match shape.shape_type {
+        ShapeType::Blob | ShapeType::String => (common::blob_bytes(value, name)?.to_vec(), None),
+        _ => {
+            let root_name = member.serialization.name.as_deref().unwrap_or(&shape.name);
+            let elements = encode(model, member, value, root_name, name)?;
+            (render(elements), Some("application/xml"))
+        }
+    })
 }
 
 fn render(elements: Vec<Element>) -> Vec<u8> {

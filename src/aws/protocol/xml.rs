@@ -89,23 +89,25 @@ pub fn descendant_text(node: Node<'_, '_>, name: &str) -> Option<String> {
         .map(|n| text(n).to_string())
 }
 
-/// The name under which a member's element appears in its parent.
-fn member_element_name<'a>(
+/// The names under which a member's elements may appear in its parent, most likely first.
+/// botocore names a flattened list's elements after the list's item (`member.locationName`);
+/// Smithy after the member itself. Responses are read either way.
+fn member_element_names<'a>(
     model: &'a ServiceModel,
     member_name: &'a str,
     member: &'a MemberRef,
-) -> &'a str {
+) -> Vec<&'a str> {
+    let mut names = Vec::with_capacity(2);
     if member.serialization.flattened {
         let list_item_name = model
             .shape(&member.shape)
             .filter(|shape| shape.shape_type == ShapeType::List)
             .and_then(|shape| shape.member.as_deref())
             .and_then(|item| item.serialization.name.as_deref());
-        if let Some(name) = list_item_name {
-            return name;
-        }
+        names.extend(list_item_name);
     }
-    common::wire_name(member_name, member)
+    names.push(common::wire_name(member_name, member));
+    names
 }
 
 /// Reads a structure's members from its element (members bound to headers or the status code
@@ -123,10 +125,17 @@ pub fn decode_structure(
         ) {
             continue;
         }
-        let element_name = member_element_name(model, name, member);
-        let nodes: Vec<Node> = child_elements(node)
-            .filter(|child| child.tag_name().name() == element_name)
-            .collect();
+        let element_names = member_element_names(model, name, member);
+        let nodes: Vec<Node> = element_names
+            .iter()
+            .map(|element_name| {
+                child_elements(node)
+                    .filter(|child| child.tag_name().name() == *element_name)
+                    .collect::<Vec<Node>>()
+            })
+            .find(|nodes| !nodes.is_empty())
+            .unwrap_or_default();
+        let element_name = common::wire_name(name, member);
         if !nodes.is_empty() {
             decoded.insert(name.clone(), decode(model, member, &nodes));
         } else if member.serialization.xml_attribute {

@@ -1,0 +1,75 @@
+"""Launch moto's server for gapfill's demo, tests and benchmarks.
+
+moto (pinned in emulator.sh) gets two things wrong on gapfill's default deploy path:
+- executing a change set leaves the stack's outputs, parameters, tags and exports as they
+  were before (a CREATE change set leaves no outputs at all);
+- stacks never report the Capabilities they were deployed with.
+Real CloudFormation does both. This launcher corrects them inside moto, where the emulator is
+started, so gapfill's product code never needs to know which endpoint it talks to. Re-check
+when moving the moto version.
+"""
+
+import argparse
+import os
+
+from moto.cloudformation import models as cfn
+from moto.cloudformation import responses as cfn_responses
+
+
+def _find_change_set(backend, change_set_name):
+    if change_set_name in backend.change_sets:
+        return backend.change_sets[change_set_name]
+    for change_set in backend.change_sets.values():
+        if change_set.change_set_name == change_set_name:
+            return change_set
+    return None
+
+
+_original_execute_change_set = cfn.CloudFormationBackend.execute_change_set
+
+
+def _execute_change_set(self, change_set_name, stack_name=None):
+    change_set = _find_change_set(self, change_set_name)
+    _original_execute_change_set(self, change_set_name, stack_name)
+    if change_set is None:
+        return
+    stack = self.stacks[change_set.stack_id]
+    stack._parse_template()
+    stack.description = stack.template_dict.get("Description")
+    stack.parameters = change_set.parameters or {}
+    if change_set.tags is not None:
+        stack.tags = change_set.tags
+    stack.capabilities = getattr(change_set, "capabilities", [])
+    stack.output_map = stack._create_output_map()
+    for export in stack.exports:
+        self.exports[export.name] = export
+
+
+cfn.CloudFormationBackend.execute_change_set = _execute_change_set
+
+_original_create_change_set = cfn_responses.CloudFormationResponse.create_change_set
+
+
+def _create_change_set(self):
+    result = _original_create_change_set(self)
+    change_set = _find_change_set(self.cloudformation_backend, self._get_param("ChangeSetName"))
+    if change_set is not None:
+        change_set.capabilities = self._get_param("Capabilities", [])
+    return result
+
+
+cfn_responses.CloudFormationResponse.create_change_set = _create_change_set
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    from moto.server import main as moto_main
+
+    moto_main(["-H", "127.0.0.1", "-p", str(args.port)])
+
+
+if __name__ == "__main__":
+    main()

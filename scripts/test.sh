@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Everything CI checks, on a fresh machine: formatting, lints, and every test (unit tests,
+# botocore's protocol and endpoint vectors, end-to-end tests on the local AWS emulator).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+echo "== cargo fmt --check" >&2
+cargo fmt --all -- --check
+echo "== cargo clippy" >&2
+cargo clippy --all-targets --quiet -- -D warnings
+
+echo "== starting the local AWS emulator" >&2
+eval "$(scripts/emulator.sh start)"
+trap 'scripts/emulator.sh stop "$GAPFILL_EMULATOR_PID"' EXIT
+
+echo "== cargo test" >&2
+cargo test --all-targets --quiet

@@ -1,0 +1,134 @@
+//! The command line, as the user typed it: parsed and validated, no I/O.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "Exit codes:
+  0  success: deployed, in sync, or nothing to change
+  1  error: bad input or usage, a failed stack or step, an AWS error
+  2  drift found (drift) or changes pending (plan)";
+
+/// Deploy CloudFormation stacks, then fill the gap with any AWS API call.
+#[derive(Debug, Parser)]
+#[command(name = "gapfill", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The project file.
+    #[arg(
+        long,
+        global = true,
+        env = "GAPFILL_PROJECT",
+        default_value = "gapfill.yaml",
+        value_name = "FILE"
+    )]
+    pub project: PathBuf,
+    /// AWS region (overrides AWS_REGION and the project's `region:`).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// AWS profile from ~/.aws/config (overrides AWS_PROFILE).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Output format: auto (live on a terminal, plain lines otherwise), live, plain, json;
+    /// `outputs` also takes env and dotenv.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Auto)]
+    pub format: Format,
+    /// More logging (-v: info, -vv: debug); logs go to stderr, secrets masked.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Debug logging, including AWS requests (secrets masked).
+    #[arg(long, global = true)]
+    pub debug: bool,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Auto,
+    Live,
+    Plain,
+    Json,
+    Env,
+    Dotenv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Deploy every stack in dependency order, then run the post-deploy steps.
+    Deploy(DeployArgs),
+    /// Show what deploy would change, for stacks and steps (exit 2 when changes are pending).
+    Plan,
+    /// Check stacks and step settings for drift (exit 2 when drift is found).
+    Drift,
+    /// Print the deployed stacks' outputs (--format json|env|dotenv).
+    Outputs,
+    /// Call any AWS API operation: `gapfill call s3:ListBuckets`.
+    Call,
+    /// Check the project, its templates and references without calling AWS.
+    Validate,
+}
+
+/// `gapfill deploy`.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// How many stacks deploy at the same time.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_concurrency: u16,
+    /// How long one stack may take (e.g. 90s, 30m, 1h).
+    #[arg(long, default_value = "60m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Write every stack's outputs to FILE (JSON; `.env` files get dotenv lines).
+    #[arg(long, value_name = "FILE")]
+    pub outputs_file: Option<PathBuf>,
+    /// For a stack in UPDATE_ROLLBACK_FAILED, run ContinueUpdateRollback, then deploy.
+    #[arg(long)]
+    pub continue_update_rollback: bool,
+}
+
+/// Parses `90`, `90s`, `30m`, `1h`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(split) => text.split_at(split),
+        None => (text, "s"),
+    };
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 90s, 30m or 1h"))?;
+    let seconds = match unit {
+        "s" => value,
+        "m" => value * 60,
+        "h" => value * 3600,
+        _ => return Err(format!("`{text}`: unknown unit `{unit}`; use s, m or h")),
+    };
+    Ok(Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_durations_with_units() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_duration("5d").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,104 @@
+//! `gapfill deploy`: validate everything, then deploy every stack in dependency order while
+//! the reporter renders the events.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use crate::cli::{DeployArgs, Format, GlobalArgs};
+use crate::commands::{outputs, session, validate};
+use crate::deploy::{Cfn, DeployOptions, StackDeploy};
+use crate::error::Error;
+use crate::events::{EventSink, RunEventKind};
+use crate::plan::Plan;
+use crate::redact::Redactor;
+use crate::report::display::{self, Display, Requested};
+use crate::report::{self, json::Json, lines::Lines, live::Live, Reporter};
+use crate::run::deploy_stacks;
+
+pub async fn run(
+    global: &GlobalArgs,
+    args: &DeployArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+    redactor: &Redactor,
+) -> Result<i32, Error> {
+    let requested = requested_display(global.format)?;
+    let plan = validate::load_plan(global, env, redactor)?;
+    let sdk = session::load(global, plan.region.as_deref(), env).await?;
+    let display = display::resolve(
+        requested,
+        std::io::stdout().is_terminal(),
+        display::is_ci(env),
+    );
+    let (sink, receiver) = EventSink::channel();
+    let tick = (display == Display::Live).then_some(Duration::from_millis(100));
+    let reporting = tokio::spawn(report::drive(receiver, reporter(display, redactor), tick));
+
+    sink.emit(RunEventKind::RunStarted {
+        command: "deploy".into(),
+        project: plan.project.clone(),
+        stacks: plan.stacks.iter().map(|s| s.name.clone()).collect(),
+    });
+    let deployer = StackDeploy {
+        cfn: Cfn::new(aws_sdk_cloudformation::Client::new(&sdk)),
+        sink: sink.clone(),
+        options: DeployOptions {
+            timeout: args.timeout,
+            continue_update_rollback: args.continue_update_rollback,
+            ..DeployOptions::default()
+        },
+    };
+    let result = deploy_stacks(&plan, &deployer, usize::from(args.max_concurrency)).await;
+    sink.emit(RunEventKind::RunFinished {
+        stats: result.stats,
+    });
+    // The reporter ends when the last sender is gone.
+    drop(deployer);
+    drop(sink);
+    let _ = reporting.await;
+
+    if let Some(path) = &args.outputs_file {
+        outputs::write_file(path, &deployed_outputs(&plan, &result.outputs), redactor)?;
+    }
+    Ok(if result.stats.succeeded() {
+        crate::exit_code::SUCCESS
+    } else {
+        crate::exit_code::ERROR
+    })
+}
+
+fn requested_display(format: Format) -> Result<Requested, Error> {
+    match format {
+        Format::Auto => Ok(Requested::Auto),
+        Format::Live => Ok(Requested::Live),
+        Format::Plain => Ok(Requested::Plain),
+        Format::Json => Ok(Requested::Json),
+        Format::Env | Format::Dotenv => Err(Error::new(
+            "--format env and dotenv apply to `gapfill outputs` only",
+        )
+        .hint("use --outputs-file FILE.env to write dotenv lines after a deploy")),
+    }
+}
+
+fn reporter(display: Display, redactor: &Redactor) -> Box<dyn Reporter> {
+    let stdout = std::io::stdout();
+    match display {
+        Display::Live => Box::new(Live::new(stdout, redactor.clone())),
+        Display::Lines => Box::new(Lines::new(stdout, redactor.clone())),
+        Display::Json => Box::new(Json::new(stdout, redactor.clone())),
+    }
+}
+
+/// Outputs in plan order, for stacks that have them.
+fn deployed_outputs(
+    plan: &Plan,
+    outputs: &crate::plan::StackOutputs,
+) -> Vec<(String, indexmap::IndexMap<String, String>)> {
+    plan.stacks
+        .iter()
+        .filter_map(|stack| {
+            outputs
+                .get(&stack.name)
+                .map(|o| (stack.name.clone(), o.clone()))
+        })
+        .collect()
+}

@@ -1,0 +1,41 @@
+//! AWS configuration shared by every command: the standard credential chain, the region by
+//! gapfill's precedence, and the SDK's adaptive retry mode.
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+use crate::cli::GlobalArgs;
+use crate::error::Error;
+
+/// Attempts per CloudFormation call; adaptive mode also rate-limits the client when throttled.
+const MAX_ATTEMPTS: u32 = 10;
+
+/// Loads credentials and region. Region precedence: `--region`, `AWS_REGION` /
+/// `AWS_DEFAULT_REGION`, the project's `region:`, then the profile's region.
+pub async fn load(
+    global: &GlobalArgs,
+    project_region: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<SdkConfig, Error> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS));
+    if let Some(profile) = &global.profile {
+        loader = loader.profile_name(profile);
+    }
+    let region = global
+        .region
+        .clone()
+        .or_else(|| env("AWS_REGION"))
+        .or_else(|| env("AWS_DEFAULT_REGION"))
+        .filter(|region| !region.is_empty())
+        .or_else(|| project_region.map(str::to_string));
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region));
+    }
+    let config = loader.load().await;
+    if config.region().is_none() {
+        return Err(Error::new("no AWS region is configured")
+            .hint("set `region:` in gapfill.yaml, export AWS_REGION, or pass --region"));
+    }
+    Ok(config)
+}

@@ -1,0 +1,199 @@
+//! What gapfill needs to know of a CloudFormation template: its parameters and outputs.
+//!
+//! The template body itself is sent to CloudFormation exactly as written; this module only
+//! reads it (YAML with `!Ref`-style short tags, or JSON) to validate the project against it.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+
+use super::diagnostic::Diagnostic;
+use super::spans::Position;
+
+/// A parsed template.
+#[derive(Debug, Clone)]
+pub struct Template {
+    /// The text, as sent to CloudFormation.
+    pub body: String,
+    /// Declared parameters, in template order.
+    pub parameters: IndexMap<String, TemplateParameter>,
+    /// Names of declared outputs, in template order.
+    pub outputs: Vec<String>,
+}
+
+/// One declared template parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateParameter {
+    /// Whether the template gives a `Default` (so the project need not).
+    pub has_default: bool,
+    /// The `Default` as CloudFormation would send it (lists comma-joined), when it is a scalar.
+    pub default: Option<String>,
+    /// `NoEcho: true`: the value is a secret.
+    pub no_echo: bool,
+}
+
+/// Parses a template; `shown` is the path as the user should see it.
+pub fn parse(shown: &Path, body: String) -> Result<Template, Diagnostic> {
+    let document = read_document(shown, &body)?;
+    let Some(root) = document.as_mapping() else {
+        return Err(Diagnostic::file(
+            shown,
+            "template is not a mapping of sections",
+        ));
+    };
+    if !root.contains_key("Resources") {
+        return Err(
+            Diagnostic::file(shown, "template has no `Resources` section")
+                .hint("every CloudFormation template declares at least one resource"),
+        );
+    }
+    let parameters = section(root, "Parameters")
+        .map(|(name, declaration)| (name, parameter(declaration)))
+        .collect();
+    let outputs = section(root, "Outputs").map(|(name, _)| name).collect();
+    Ok(Template {
+        body,
+        parameters,
+        outputs,
+    })
+}
+
+/// JSON templates may be indented with tabs, which YAML forbids, so JSON goes to serde_json.
+fn read_document(shown: &Path, body: &str) -> Result<serde_yaml::Value, Diagnostic> {
+    if body.trim_start().starts_with('{') {
+        return serde_json::from_str::<serde_json::Value>(body)
+            .map(|json| serde_yaml::to_value(json).unwrap_or(serde_yaml::Value::Null))
+            .map_err(|error| {
+                let at = Position {
+                    line: error.line(),
+                    column: error.column(),
+                    offset: 0,
+                };
+                Diagnostic::at(
+                    shown,
+                    body,
+                    at,
+                    1,
+                    format!("template is not valid JSON: {error}"),
+                )
+            });
+    }
+    serde_yaml::from_str(body)
+        .map_err(|error| yaml_diagnostic(shown, body, &error, "template is not valid YAML"))
+}
+
+/// A diagnostic from a serde_yaml error, at the position serde_yaml reports.
+pub fn yaml_diagnostic(
+    shown: &Path,
+    body: &str,
+    error: &serde_yaml::Error,
+    what: &str,
+) -> Diagnostic {
+    let message = strip_location(&error.to_string());
+    match error.location() {
+        Some(location) => {
+            let at = Position {
+                line: location.line(),
+                column: location.column(),
+                offset: location.index(),
+            };
+            Diagnostic::at(shown, body, at, 1, format!("{what}: {message}"))
+        }
+        None => Diagnostic::file(shown, format!("{what}: {message}")),
+    }
+}
+
+/// serde_yaml appends " at line L column C" to its messages; the diagnostic shows it better.
+fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn section<'a>(
+    root: &'a serde_yaml::Mapping,
+    name: &str,
+) -> impl Iterator<Item = (String, &'a serde_yaml::Value)> + 'a {
+    root.get(name)
+        .and_then(serde_yaml::Value::as_mapping)
+        .into_iter()
+        .flat_map(|mapping| mapping.iter())
+        .filter_map(|(key, value)| key.as_str().map(|key| (key.to_string(), value)))
+}
+
+fn parameter(declaration: &serde_yaml::Value) -> TemplateParameter {
+    let no_echo = match declaration.get("NoEcho") {
+        Some(serde_yaml::Value::Bool(flag)) => *flag,
+        Some(serde_yaml::Value::String(text)) => text.eq_ignore_ascii_case("true"),
+        _ => false,
+    };
+    let default = declaration.get("Default");
+    TemplateParameter {
+        has_default: default.is_some(),
+        default: default.and_then(parameter_text),
+        no_echo,
+    }
+}
+
+/// A parameter value as CloudFormation takes it: scalars as text, lists comma-joined;
+/// `None` for mappings and nulls, which no parameter type accepts.
+pub fn parameter_text(value: &serde_yaml::Value) -> Option<String> {
+    match value {
+        serde_yaml::Value::String(text) => Some(text.clone()),
+        serde_yaml::Value::Number(number) => Some(number.to_string()),
+        serde_yaml::Value::Bool(flag) => Some(flag.to_string()),
+        serde_yaml::Value::Sequence(items) => {
+            let texts: Option<Vec<String>> = items.iter().map(parameter_text).collect();
+            texts.map(|texts| texts.join(","))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_parameters_and_outputs_of_a_yaml_template_with_short_tags() {
+        let body = "Parameters:\n  Env: {Type: String}\n  Token: {Type: String, NoEcho: true, Default: x}\nResources:\n  Q: {Type: AWS::SQS::Queue}\nOutputs:\n  QueueUrl: {Value: !Ref Q}\n  Arn: {Value: !GetAtt Q.Arn}\n";
+        let template = parse(Path::new("t.yaml"), body.to_string()).unwrap();
+        assert_eq!(
+            template.parameters.keys().collect::<Vec<_>>(),
+            ["Env", "Token"]
+        );
+        assert!(!template.parameters["Env"].has_default);
+        assert!(template.parameters["Token"].no_echo && template.parameters["Token"].has_default);
+        assert_eq!(template.parameters["Token"].default.as_deref(), Some("x"));
+        assert_eq!(template.outputs, ["QueueUrl", "Arn"]);
+    }
+
+    #[test]
+    fn reads_a_tab_indented_json_template() {
+        let body = "{\n\t\"Resources\": {\"Q\": {\"Type\": \"AWS::SQS::Queue\"}},\n\t\"Outputs\": {\"Url\": {\"Value\": {\"Ref\": \"Q\"}}}\n}";
+        let template = parse(Path::new("t.json"), body.to_string()).unwrap();
+        assert_eq!(template.outputs, ["Url"]);
+    }
+
+    #[test]
+    fn reports_yaml_syntax_errors_with_their_position() {
+        let error = parse(
+            Path::new("t.yaml"),
+            "Resources:\n  Q: [unclosed\n".to_string(),
+        )
+        .unwrap_err();
+        assert!(
+            error.message.starts_with("template is not valid YAML"),
+            "{}",
+            error.message
+        );
+        assert!(error.at.is_some());
+    }
+
+    #[test]
+    fn requires_a_resources_section() {
+        let error = parse(Path::new("t.yaml"), "Outputs: {}\n".to_string()).unwrap_err();
+        assert_eq!(error.message, "template has no `Resources` section");
+    }
+}
