@@ -2,10 +2,6 @@
 //! an unknown service name to the service's own error, each variant carrying what a good message
 //! needs (suggestions, paths, the AWS code and request id).
 
-// `CallError` is large (an AWS error carries code, message, request id and fields); it is built
-// once per failed call, so its size does not matter next to the network round trip.
-#![allow(clippy::result_large_err)]
-
 use serde_json::{Map, Value};
 
 use crate::aws::catalog::CatalogError;
@@ -71,20 +67,8 @@ pub enum CallError {
         source: TransportError,
     },
     /// The service answered with an error.
-    #[error(
-        "{service}:{operation} failed: {code}: {message}{}",
-        request_id_suffix(request_id)
-    )]
-    Api {
-        service: String,
-        operation: String,
-        status: u16,
-        code: String,
-        message: String,
-        request_id: Option<String>,
-        /// Members of the modelled error shape.
-        fields: Map<String, Value>,
-    },
+    #[error("{}", describe_api_failure(.0))]
+    Api(Box<ApiFailure>),
     /// `gapfill call` input that is not JSON, or an unreadable `@file`.
     #[error("bad input {origin}: {reason}")]
     Input { origin: String, reason: String },
@@ -102,18 +86,31 @@ pub enum CallError {
     Output(String),
 }
 
+/// An error the service answered with, for one operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiFailure {
+    pub service: String,
+    pub operation: String,
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub request_id: Option<String>,
+    /// Members of the modelled error shape.
+    pub fields: Map<String, Value>,
+}
+
 impl CallError {
     /// The AWS error code, for errors the service answered with.
     pub fn code(&self) -> Option<&str> {
         match self {
-            CallError::Api { code, .. } => Some(code),
+            CallError::Api(failure) => Some(&failure.code),
             _ => None,
         }
     }
 
     /// Builds the `Api` variant from the protocol layer's error.
     pub fn from_api(service: &str, operation: &str, error: ApiError) -> CallError {
-        CallError::Api {
+        CallError::Api(Box::new(ApiFailure {
             service: service.to_string(),
             operation: operation.to_string(),
             status: error.status,
@@ -121,7 +118,7 @@ impl CallError {
             message: error.message,
             request_id: error.request_id,
             fields: error.fields,
-        }
+        }))
     }
 
     /// Maps a catalog error, lifting unknown services to [`CallError::UnknownService`].
@@ -157,11 +154,16 @@ fn join_errors(errors: &[ValidationError]) -> String {
         .join("; ")
 }
 
-fn request_id_suffix(request_id: &Option<String>) -> String {
-    request_id
+fn describe_api_failure(failure: &ApiFailure) -> String {
+    let request_id = failure
+        .request_id
         .as_ref()
         .map(|id| format!(" (request id {id})"))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    format!(
+        "{}:{} failed: {}: {}{request_id}",
+        failure.service, failure.operation, failure.code, failure.message
+    )
 }
 
 #[cfg(test)]

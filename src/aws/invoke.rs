@@ -5,10 +5,6 @@
 //! `AWS_ENDPOINT_URL_<SERVICE_ID>`, then the SDK config / `AWS_ENDPOINT_URL`. With an override,
 //! S3 is addressed path-style and host prefixes are not injected, so emulators on one host work.
 
-// `CallError` is large (an AWS error carries code, message, request id and fields); it is built
-// once per failed call, so its size does not matter next to the network round trip.
-#![allow(clippy::result_large_err)]
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -425,7 +421,7 @@ impl Client {
                 attempts: attempt,
                 source,
             },
-            AttemptError::Api(error, _) => CallError::from_api(service, operation, error),
+            AttemptError::Api(error, _) => CallError::from_api(service, operation, *error),
         })
     }
 
@@ -441,9 +437,11 @@ impl Client {
             .await
             .map_err(AttemptError::Transport)?;
         debug!(status = response.status, "response received");
-        debug_span!("parse")
-            .in_scope(|| parse_response(&planned.loaded.model, &planned.operation, &response))
-            .map_err(|err| AttemptError::Api(err, response.headers))
+        let parsed = {
+            let _span = debug_span!("parse").entered();
+            parse_response(&planned.loaded.model, &planned.operation, &response)
+        };
+        parsed.map_err(|err| AttemptError::Api(Box::new(err), response.headers))
     }
 
     fn lock_loaded(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<LoadedService>>> {
@@ -458,7 +456,7 @@ impl Client {
 /// (which may carry a retry-after hint).
 enum AttemptError {
     Transport(TransportError),
-    Api(ApiError, Vec<(String, String)>),
+    Api(Box<ApiError>, Vec<(String, String)>),
 }
 
 fn find_operation(
@@ -696,15 +694,10 @@ mod tests {
             .await
             .unwrap_err();
         match &err {
-            CallError::Api {
-                code,
-                request_id,
-                status,
-                ..
-            } => {
-                assert_eq!(code, "QueueDoesNotExist");
-                assert_eq!(request_id.as_deref(), Some("req-9"));
-                assert_eq!(*status, 400);
+            CallError::Api(failure) => {
+                assert_eq!(failure.code, "QueueDoesNotExist");
+                assert_eq!(failure.request_id.as_deref(), Some("req-9"));
+                assert_eq!(failure.status, 400);
             }
             other => panic!("unexpected {other:?}"),
         }
@@ -747,7 +740,10 @@ mod tests {
             .call("sqs", "GetQueueUrl", &json!({"QueueName": "q"}))
             .await
             .unwrap_err();
-        assert!(matches!(err, CallError::Api { status: 503, .. }), "{err:?}");
+        assert!(
+            matches!(&err, CallError::Api(failure) if failure.status == 503),
+            "{err:?}"
+        );
         assert_eq!(transport.sent().len(), 3);
     }
 

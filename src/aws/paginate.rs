@@ -5,10 +5,6 @@
 //! Token and result expressions are JMESPath (`NextMarker || Contents[-1].Key`); keys written
 //! into the aggregated result are dotted paths.
 
-// `CallError` is large (an AWS error carries code, message, request id and fields); it is built
-// once per failed call, so its size does not matter next to the network round trip.
-#![allow(clippy::result_large_err)]
-
 use std::future::Future;
 
 use serde_json::{Map, Value};

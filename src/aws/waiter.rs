@@ -2,10 +2,6 @@
 //! until an acceptor (`path`, `pathAll`, `pathAny`, `status`, `error`) says success or failure,
 //! with botocore's semantics. The sleep is injected so tests run instantly.
 
-// `CallError` is large (an AWS error carries code, message, request id and fields); it is built
-// once per failed call, so its size does not matter next to the network round trip.
-#![allow(clippy::result_large_err)]
-
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -245,8 +241,8 @@ fn matches(acceptor: &Acceptor, outcome: &Result<Value, CallError>) -> bool {
     let expected = &acceptor.expected;
     match (&acceptor.matcher, outcome) {
         (Matcher::Status, Ok(_)) => expected.as_u64() == Some(SUCCESS_STATUS),
-        (Matcher::Status, Err(CallError::Api { status, .. })) => {
-            expected.as_u64() == Some(u64::from(*status))
+        (Matcher::Status, Err(CallError::Api(failure))) => {
+            expected.as_u64() == Some(u64::from(failure.status))
         }
         (Matcher::Error, Ok(_)) => expected == &Value::Bool(false),
         (Matcher::Error, Err(error)) => match expected {
@@ -288,15 +284,17 @@ mod tests {
     }
 
     fn api_error(status: u16, code: &str) -> CallError {
-        CallError::Api {
-            service: "svc".to_string(),
-            operation: "Op".to_string(),
-            status,
-            code: code.to_string(),
-            message: "m".to_string(),
-            request_id: None,
-            fields: Map::new(),
-        }
+        CallError::from_api(
+            "svc",
+            "Op",
+            crate::aws::protocol::ApiError {
+                status,
+                code: code.to_string(),
+                message: "m".to_string(),
+                request_id: None,
+                fields: Map::new(),
+            },
+        )
     }
 
     fn waiter(acceptors: Value) -> WaiterConfig {
