@@ -49,6 +49,8 @@ pub enum CallError {
         service: String,
         source: EndpointError,
     },
+    #[error("no aws region for {service}: set AWS_REGION or a region in your aws profile")]
+    NoRegion { service: String },
     #[error("the model of {service} has no endpoint rules; pass --endpoint-url")]
     NoEndpointRules { service: String },
     #[error("no aws credentials for {service}:{operation}: {reason}")]

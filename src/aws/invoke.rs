@@ -208,6 +208,12 @@ impl Client {
     fn plan(&self, service: &str, operation: &str, input: &Value) -> Result<Planned, CallError> {
         let loaded = self.service(service)?;
         let op = find_operation(&loaded, service, operation)?;
+        if self.region.is_none() {
+            // Endpoint rules and signatures both need one; say so before either fails obscurely.
+            return Err(CallError::NoRegion {
+                service: service.to_string(),
+            });
+        }
         debug_span!("validate")
             .in_scope(|| validate_input(&loaded.model, &op, input))
             .map_err(|errors| CallError::Validation {
@@ -843,6 +849,37 @@ mod tests {
             .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-security-token"));
         assert_eq!(token.map(|(_, v)| v.as_str()), Some(sigv4::REDACTED));
         assert!(!format!("{prepared:?}").contains("SESSIONTOKEN"));
+    }
+
+    #[tokio::test]
+    async fn prepare_without_credentials_shows_the_unsigned_request() {
+        let client = Client::with_transport(&sdk_config(false), FakeTransport::answering(vec![]))
+            .catalog(Arc::new(Catalog::new(None)))
+            .ignore_endpoint_env();
+        let prepared = client
+            .prepare("sqs", "ListQueues", &json!({}))
+            .await
+            .unwrap();
+        assert!(!prepared.signed);
+        assert!(!prepared
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("authorization")));
+    }
+
+    #[tokio::test]
+    async fn missing_region_is_a_clear_error() {
+        let sdk = SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let client = Client::with_transport(&sdk, FakeTransport::answering(vec![]))
+            .catalog(Arc::new(Catalog::new(None)))
+            .ignore_endpoint_env();
+        let err = client
+            .call("sqs", "ListQueues", &json!({}))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("AWS_REGION"), "{err}");
     }
 
     #[tokio::test]
