@@ -16,6 +16,7 @@ use serde_json::{json, Map, Value};
 use tracing::{debug, debug_span, Instrument};
 
 use crate::aws::catalog::{suggest, Catalog, ServiceDocuments};
+use crate::aws::customize;
 use crate::aws::endpoint::{self, bind_params, params as builtin, BuiltIns, Endpoint};
 use crate::aws::error::CallError;
 use crate::aws::http::HttpRequest;
@@ -221,13 +222,10 @@ impl Client {
                 operation: operation.to_string(),
                 errors,
             })?;
-        let wire_op = if service == "s3" {
-            without_bucket_in_path(&op)
-        } else {
-            op.clone()
-        };
+        let wire_op = customize::wire_operation(service, &op);
+        let wire_input = customize::wire_input(service, &loaded.model, &op, input);
         let mut request = debug_span!("serialize")
-            .in_scope(|| serialize_request(&loaded.model, &wire_op, input))
+            .in_scope(|| serialize_request(&loaded.model, &wire_op, &wire_input))
             .map_err(|source| CallError::Serialize {
                 service: service.to_string(),
                 operation: operation.to_string(),
@@ -478,20 +476,6 @@ fn find_operation(
             suggestions: suggest(operation, &names),
         }
     })
-}
-
-/// S3's endpoint rules put the bucket in the endpoint URL (virtual host or path style), so, as
-/// botocore does, the `/{Bucket}` prefix leaves the operation's request URI.
-fn without_bucket_in_path(op: &Operation) -> Operation {
-    let mut op = op.clone();
-    if let Some(rest) = op.request_uri.strip_prefix("/{Bucket}") {
-        op.request_uri = if rest.starts_with('/') {
-            rest.to_string()
-        } else {
-            format!("/{rest}")
-        };
-    }
-    op
 }
 
 /// The endpoint URL plus the request's path and query, as botocore's `_urljoin` does: a bare
@@ -894,6 +878,35 @@ mod tests {
         assert!(matches!(err, CallError::Credentials { .. }), "{err:?}");
     }
 
+    #[tokio::test]
+    async fn service_customizations_shape_the_url() {
+        let client = client(FakeTransport::answering(vec![]));
+        let s3control = client
+            .prepare(
+                "s3control",
+                "GetPublicAccessBlock",
+                &json!({"AccountId": "123456789012"}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            s3control.url,
+            "https://123456789012.s3-control.us-west-2.amazonaws.com/v20180820/configuration/publicAccessBlock"
+        );
+        let route53 = client
+            .prepare(
+                "route53",
+                "GetHostedZone",
+                &json!({"Id": "/hostedzone/Z123"}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            route53.url,
+            "https://route53.amazonaws.com/2013-04-01/hostedzone/Z123"
+        );
+    }
+
     #[test]
     fn join_url_keeps_endpoint_paths_and_host_prefixes() {
         assert_eq!(join_url("https://h", "/", None), "https://h/");
@@ -922,17 +935,5 @@ mod tests {
             service_endpoint_env("DynamoDB"),
             "AWS_ENDPOINT_URL_DYNAMODB"
         );
-    }
-
-    #[test]
-    fn s3_bucket_leaves_the_request_uri() {
-        let loaded = Catalog::new(None).load("s3").unwrap();
-        let model = ServiceModel::from_json(&loaded.service).unwrap();
-        let stripped =
-            |name: &str| without_bucket_in_path(model.operation(name).unwrap()).request_uri;
-        assert_eq!(stripped("GetObject"), "/{Key+}");
-        assert_eq!(stripped("ListObjectsV2"), "/?list-type=2");
-        assert_eq!(stripped("CreateBucket"), "/");
-        assert_eq!(stripped("ListBuckets"), "/");
     }
 }

@@ -11,6 +11,7 @@
 //! This module is a leaf of the crate: it knows nothing about stacks, steps or reporters.
 
 pub mod catalog;
+pub mod customize;
 pub mod endpoint;
 pub mod error;
 pub mod http;
