@@ -343,6 +343,46 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn waits_after_the_call_with_the_waiters_part_of_the_input() {
+        let transport = FakeTransport::answering(vec![
+            response(
+                200,
+                &[],
+                r#"{"TableDescription":{"TableStatus":"CREATING"}}"#,
+            ),
+            response(200, &[], r#"{"Table":{"TableStatus":"ACTIVE"}}"#),
+        ]);
+        let input = r#"{"TableName":"t","BillingMode":"PAY_PER_REQUEST",
+            "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+            "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}"#;
+        let output = output_of(
+            &[
+                "dynamodb:CreateTable",
+                "--input",
+                input,
+                "--wait-for",
+                "TableExists",
+            ],
+            transport.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            output["TableDescription"]["TableStatus"], "CREATING",
+            "the call's own output"
+        );
+        let sent = transport.sent();
+        assert_eq!(
+            sent[1].1.header("X-Amz-Target"),
+            Some("DynamoDB_20120810.DescribeTable")
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&sent[1].1.body),
+            r#"{"TableName":"t"}"#
+        );
+    }
+
+    #[tokio::test]
     async fn dry_run_prints_the_redacted_request() {
         let transport = FakeTransport::answering(vec![]);
         let output = output_of(
