@@ -68,6 +68,8 @@ pub enum CallError {
         attempts: u32,
         source: TransportError,
     },
+    #[error("cannot create the http client: {0}")]
+    HttpClient(TransportError),
     /// The service answered with an error.
     #[error("{}", describe_api_failure(.0))]
     Api(Box<ApiFailure>),

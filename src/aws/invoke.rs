@@ -81,12 +81,7 @@ impl Client {
     /// SDK config, the catalog from `GAPFILL_MODELS_DIR`, the reqwest transport.
     pub fn new(sdk: &SdkConfig) -> Result<Client, CallError> {
         let transport =
-            ReqwestTransport::new(Timeouts::default()).map_err(|source| CallError::Transport {
-                service: String::new(),
-                operation: String::new(),
-                attempts: 0,
-                source,
-            })?;
+            ReqwestTransport::new(Timeouts::default()).map_err(CallError::HttpClient)?;
         Ok(Client::with_transport(sdk, Arc::new(transport)))
     }
 
