@@ -404,6 +404,63 @@ async fn ssm_and_logs_json_protocol() {
 }
 
 #[tokio::test]
+async fn assorted_services_and_customizations() {
+    let client = client().await;
+    let identity = call(&client, "sts:GetCallerIdentity", json!({})).await;
+    assert!(identity["Account"].is_string());
+
+    // route53 (rest-xml): the id from an output is accepted as input, as in botocore.
+    let zone = call(
+        &client,
+        "route53:CreateHostedZone",
+        json!({"Name": format!("{}.example.com", unique("zone")), "CallerReference": unique("ref")}),
+    )
+    .await;
+    let id = zone["HostedZone"]["Id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("/hostedzone/"), "{id}");
+    let fetched = call(&client, "route53:GetHostedZone", json!({"Id": id})).await;
+    assert_eq!(fetched["HostedZone"]["Id"], id.as_str());
+    call(&client, "route53:DeleteHostedZone", json!({"Id": id})).await;
+
+    let secret = unique("gapfill-secret");
+    call(
+        &client,
+        "secretsmanager:CreateSecret",
+        json!({"Name": secret, "SecretString": "s3cr3t"}),
+    )
+    .await;
+    let value = call(
+        &client,
+        "secretsmanager:GetSecretValue",
+        json!({"SecretId": secret}),
+    )
+    .await;
+    assert_eq!(value["SecretString"], "s3cr3t");
+    call(
+        &client,
+        "secretsmanager:DeleteSecret",
+        json!({"SecretId": secret, "ForceDeleteWithoutRecovery": true}),
+    )
+    .await;
+
+    let namespace = unique("gapfill-ns");
+    call(
+        &client,
+        "cloudwatch:PutMetricData",
+        json!({"Namespace": namespace, "MetricData": [{"MetricName": "m", "Value": 1.5,
+               "Timestamp": "2024-01-01T00:00:00Z", "Dimensions": [{"Name": "d", "Value": "v"}]}]}),
+    )
+    .await;
+    let metrics = call(
+        &client,
+        "cloudwatch:ListMetrics",
+        json!({"Namespace": namespace}),
+    )
+    .await;
+    assert_eq!(metrics["Metrics"][0]["Dimensions"][0]["Value"], "v");
+}
+
+#[tokio::test]
 async fn validation_errors_never_reach_the_emulator() {
     let client = client().await;
     let err = client
