@@ -22,9 +22,9 @@ pub struct CfnError {
     pub message: String,
 }
 
-fn api_error<E: ProvideErrorMetadata, R>(operation: &'static str, error: SdkError<E, R>) -> CfnError
+fn api_error<E, R>(operation: &'static str, error: SdkError<E, R>) -> CfnError
 where
-    E: std::error::Error + 'static,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
     let code = error.code().unwrap_or("Error").to_string();

@@ -10,6 +10,11 @@ use crate::redact::Redactor;
 use super::graph::topological_order;
 use super::{Part, Plan, PlannedValue, StackPlan};
 
+/// The largest template CloudFormation accepts as a TemplateBody.
+pub const INLINE_TEMPLATE_LIMIT: usize = 51_200;
+/// The largest template CloudFormation accepts from S3.
+pub const TEMPLATE_URL_LIMIT: usize = 1_048_576;
+
 /// Resolves and validates `project`. `env` reads an environment variable (injected for tests);
 /// secrets found on the way are registered with `redactor`.
 pub fn build(
@@ -84,6 +89,7 @@ impl Checker<'_> {
             }
         }
         self.explicit_dependencies(name, spec, &mut depends_on);
+        self.template_size(name, template);
         StackPlan {
             name: name.to_string(),
             template_file: spec.template.clone(),
@@ -94,6 +100,24 @@ impl Checker<'_> {
             template_parameters: template.parameters.clone(),
             depends_on,
         }
+    }
+
+    /// CloudFormation takes 51,200 bytes inline and 1 MB from S3.
+    fn template_size(&mut self, stack: &str, template: &Template) {
+        let size = template.body.len();
+        let path = ["stacks", stack, "template"];
+        let diagnostic = if size > TEMPLATE_URL_LIMIT {
+            self.project
+                .diagnostic(&path, false, format!("template is {size} bytes; CloudFormation accepts at most {TEMPLATE_URL_LIMIT}"))
+                .hint("split it into nested stacks or several stacks")
+        } else if size > INLINE_TEMPLATE_LIMIT && self.project.spec.artifacts.is_none() {
+            self.project
+                .diagnostic(&path, false, format!("template is {size} bytes; CloudFormation takes at most {INLINE_TEMPLATE_LIMIT} inline"))
+                .hint("set `artifacts: { bucket: NAME }` in the project file; gapfill uploads large templates there")
+        } else {
+            return;
+        };
+        self.diagnostics.push(diagnostic);
     }
 
     fn undeclared_parameter(
@@ -361,5 +385,145 @@ fn declared_list(what: &str, names: &[&str]) -> String {
         format!("{what}: none")
     } else {
         format!("{what}: {}", names.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::StackOutputs;
+
+    fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, Project) {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let project = crate::project::load(&dir.path().join("gapfill.yaml")).unwrap();
+        (dir, project)
+    }
+
+    const API: &str = "Parameters:\n  Token: {Type: String, NoEcho: true}\n  Table: {Type: String}\n  Size: {Type: Number, Default: 5}\nResources:\n  Q: {Type: AWS::SQS::Queue}\n";
+    const DATA: &str =
+        "Resources:\n  T: {Type: AWS::SQS::Queue}\nOutputs:\n  Name: {Value: !Ref T}\n";
+
+    #[test]
+    fn orders_by_references_and_registers_secrets() {
+        let (_dir, project) = project(&[
+            (
+                "gapfill.yaml",
+                "secrets: [API_TOKEN]\nstacks:\n  api:\n    template: api.yaml\n    parameters:\n      Token: ${env.API_TOKEN}\n      Table: prefix-${data.Name}\n  data:\n    template: data.yaml\n",
+            ),
+            ("api.yaml", API),
+            ("data.yaml", DATA),
+        ]);
+        let env = |name: &str| (name == "API_TOKEN").then(|| "tok-123".to_string());
+        let redactor = Redactor::default();
+        let plan = build(&project, &env, redactor.clone()).unwrap();
+        let order: Vec<&str> = plan.stacks.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(order, ["data", "api"]);
+        let api = plan.stack("api").unwrap();
+        assert_eq!(api.depends_on, ["data"]);
+        assert!(
+            api.parameters[0].1.secret,
+            "a secret env var feeding a NoEcho parameter is secret"
+        );
+        assert_eq!(redactor.redact("token tok-123"), "token ****");
+
+        let mut outputs = StackOutputs::new();
+        outputs.insert(
+            "data".into(),
+            [("Name".to_string(), "q1".to_string())]
+                .into_iter()
+                .collect(),
+        );
+        assert_eq!(api.parameters[1].1.resolve(&outputs).unwrap(), "prefix-q1");
+        assert_eq!(
+            api.template_parameters["Size"].default.as_deref(),
+            Some("5")
+        );
+    }
+
+    #[test]
+    fn a_noecho_parameter_is_secret_even_with_a_literal_value() {
+        let (_dir, project) = project(&[
+            ("gapfill.yaml", "stacks:\n  api:\n    template: api.yaml\n    parameters: {Token: literal, Table: t}\n"),
+            ("api.yaml", API),
+        ]);
+        let plan = build(&project, &|_| None, Redactor::default()).unwrap();
+        let api = plan.stack("api").unwrap();
+        assert!(
+            api.parameters
+                .iter()
+                .find(|(k, _)| k == "Token")
+                .unwrap()
+                .1
+                .secret
+        );
+        assert!(
+            !api.parameters
+                .iter()
+                .find(|(k, _)| k == "Table")
+                .unwrap()
+                .1
+                .secret
+        );
+    }
+
+    #[test]
+    fn collects_every_problem_instead_of_stopping_at_the_first() {
+        let (_dir, project) = project(&[
+            ("gapfill.yaml", "stacks:\n  api:\n    template: api.yaml\n    parameters: {Nope: 1, Table: '${ghost.Out}'}\n"),
+            ("api.yaml", API),
+        ]);
+        let errors = build(&project, &|_| None, Redactor::default()).unwrap_err();
+        let messages: Vec<&str> = errors.0.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "parameter `Nope` is not declared by template `api.yaml`",
+                "no stack named `ghost` in the project",
+                "template parameter `Token` of stack `api` has no Default and is not set",
+            ]
+        );
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn a_large_template_needs_an_artifact_bucket() {
+        let dir = tempfile::tempdir().unwrap();
+        let padding = format!("# {}\n", "x".repeat(INLINE_TEMPLATE_LIMIT));
+        std::fs::write(
+            dir.path().join("big.yaml"),
+            format!("{padding}Resources:\n  Q: {{Type: AWS::SQS::Queue}}\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("gapfill.yaml"),
+            "stacks:\n  big:\n    template: big.yaml\n",
+        )
+        .unwrap();
+        let project = crate::project::load(&dir.path().join("gapfill.yaml")).unwrap();
+        let errors = build(&project, &|_| None, Redactor::default()).unwrap_err();
+        assert!(
+            errors.0[0]
+                .message
+                .ends_with("CloudFormation takes at most 51200 inline"),
+            "{}",
+            errors.0[0].message
+        );
+
+        std::fs::write(
+            dir.path().join("gapfill.yaml"),
+            "artifacts: {bucket: b}\nstacks:\n  big:\n    template: big.yaml\n",
+        )
+        .unwrap();
+        let project = crate::project::load(&dir.path().join("gapfill.yaml")).unwrap();
+        assert!(build(&project, &|_| None, Redactor::default()).is_ok());
     }
 }

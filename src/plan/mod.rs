@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use indexmap::IndexMap;
 
-pub use build::build;
+pub use build::{build, INLINE_TEMPLATE_LIMIT, TEMPLATE_URL_LIMIT};
 
 use crate::project::file::{ArtifactSpec, Capability};
 use crate::project::template::TemplateParameter;

@@ -114,8 +114,9 @@ impl fmt::Display for Diagnostic {
             (Some(at), None) => writeln!(f, " --> {file}:{}:{}", at.line, at.column)?,
             (None, _) => writeln!(f, " --> {file}")?,
         }
+        let pad = " ".repeat(self.at.map_or(1, |at| at.line.to_string().len()));
         for hint in &self.hints {
-            writeln!(f, "  = hint: {hint}")?;
+            writeln!(f, "{pad} = hint: {hint}")?;
         }
         Ok(())
     }

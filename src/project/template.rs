@@ -82,7 +82,8 @@ fn read_document(shown: &Path, body: &str) -> Result<serde_yaml::Value, Diagnost
         .map_err(|error| yaml_diagnostic(shown, body, &error, "template is not valid YAML"))
 }
 
-/// A diagnostic from a serde_yaml error, at the position serde_yaml reports.
+/// A diagnostic from a serde_yaml error, at the position serde_yaml reports, with a
+/// "did you mean" for unknown keys and values.
 pub fn yaml_diagnostic(
     shown: &Path,
     body: &str,
@@ -90,17 +91,43 @@ pub fn yaml_diagnostic(
     what: &str,
 ) -> Diagnostic {
     let message = strip_location(&error.to_string());
-    match error.location() {
-        Some(location) => {
-            let at = Position {
-                line: location.line(),
-                column: location.column(),
-                offset: location.index(),
-            };
-            Diagnostic::at(shown, body, at, 1, format!("{what}: {message}"))
-        }
-        None => Diagnostic::file(shown, format!("{what}: {message}")),
+    let Some(location) = error.location() else {
+        return Diagnostic::file(shown, format!("{what}: {message}"));
+    };
+    let at = Position {
+        line: location.line(),
+        column: location.column(),
+        offset: location.index(),
+    };
+    let width = token_width(body, location.index());
+    let diagnostic = Diagnostic::at(shown, body, at, width, format!("{what}: {message}"));
+    match unknown_name(&message) {
+        Some((wanted, expected)) => diagnostic.suggest(wanted, expected),
+        None => diagnostic,
     }
+}
+
+/// The length of the word at `offset`, for the caret under an unknown key or value.
+fn token_width(body: &str, offset: usize) -> usize {
+    body.get(offset..)
+        .map(|rest| {
+            rest.find(|c: char| c == ':' || c == ',' || c == ']' || c == '}' || c.is_whitespace())
+                .unwrap_or(rest.len())
+        })
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// From serde's "unknown field `x`, expected one of `a`, `b`" (or "unknown variant"), the
+/// unknown name and the expected ones.
+fn unknown_name(message: &str) -> Option<(&str, Vec<&str>)> {
+    let rest = message
+        .split_once("unknown field `")
+        .or_else(|| message.split_once("unknown variant `"))?
+        .1;
+    let (wanted, expected) = rest.split_once('`')?;
+    let names = expected.split('`').skip(1).step_by(2).collect();
+    Some((wanted, names))
 }
 
 /// serde_yaml appends " at line L column C" to its messages; the diagnostic shows it better.

@@ -1,0 +1,186 @@
+//! Bad input gets a clear error before anything changes in AWS: every diagnostic names file,
+//! line and column, shows the source with a caret, and gives a hint. The outputs are pinned
+//! exactly, and every command is pointed at an endpoint that would fail any AWS call.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn gapfill(fixture: &str, args: &[&str]) -> Output {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(fixture);
+    Command::new(env!("CARGO_BIN_EXE_gapfill"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GAPFILL_DIAGNOSTICS_UNSET_TOKEN")
+        .env_remove("GAPFILL_PROJECT")
+        // Port 9 (discard) refuses connections: an AWS call would surface as a different error.
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .expect("run gapfill")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+const INVALID: &str = r#"error: parameter `Colour` is not declared by template `stacks/data.yaml`
+ --> gapfill.yaml:7:7
+  |
+7 |       Colour: blue
+  |       ^^^^^^
+  = hint: template parameters: Env
+
+error: stack `data` has no output `TableNam` (template `stacks/data.yaml`)
+  --> gapfill.yaml:11:18
+   |
+11 |       TableName: ${data.TableNam}
+   |                  ^^^^^^^^^^^^^^^^
+   = hint: did you mean `TableName`?
+   = hint: outputs of data: TableName, Url
+
+error: environment variable `GAPFILL_DIAGNOSTICS_UNSET_TOKEN` is not set
+  --> gapfill.yaml:12:14
+   |
+12 |       Token: ${env.GAPFILL_DIAGNOSTICS_UNSET_TOKEN}
+   |              ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+   = hint: export it before running gapfill; in CI, add it to the job's environment or secrets
+
+error: template parameter `Stage` of stack `api` has no Default and is not set
+ --> gapfill.yaml:8:3
+  |
+8 |   api:
+  |   ^^^
+  = hint: set it under `stacks.api.parameters`, e.g. `Stage: ...`
+
+error: no stack named `dta` in the project
+  --> gapfill.yaml:13:18
+   |
+13 |     depends_on: [dta]
+   |                  ^^^
+   = hint: did you mean `data`?
+   = hint: stacks: data, api, loop-a, loop-b
+
+error: template parameter `Stage` of stack `loop-a` has no Default and is not set
+  --> gapfill.yaml:14:3
+   |
+14 |   loop-a:
+   |   ^^^^^^
+   = hint: set it under `stacks.loop-a.parameters`, e.g. `Stage: ...`
+
+error: dependency cycle: loop-a -> loop-b -> loop-a
+  --> gapfill.yaml:14:3
+   |
+14 |   loop-a:
+   |   ^^^^^^
+   = hint: each arrow is a `${stack.Output}` reference or a depends_on entry; break one of them
+
+7 errors in the project; nothing was deployed
+"#;
+
+#[test]
+fn validate_reports_every_semantic_error_with_position_and_hint() {
+    let output = gapfill("invalid", &["validate"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stderr(&output), INVALID);
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn deploy_reports_the_same_errors_and_deploys_nothing() {
+    let output = gapfill("invalid", &["deploy", "--format", "plain"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stderr(&output), INVALID);
+    assert!(
+        output.stdout.is_empty(),
+        "no run may start: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn an_unknown_key_points_at_the_key_and_suggests_the_right_one() {
+    let output = gapfill("unknown-key", &["validate"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        r#"error: invalid project file: stacks.data: unknown field `templat`, expected one of `template`, `parameters`, `tags`, `capabilities`, `depends_on`
+ --> gapfill.yaml:4:5
+  |
+4 |     templat: stacks/data.yaml
+  |     ^^^^^^^
+  = hint: did you mean `template`?
+
+1 error in the project; nothing was deployed
+"#
+    );
+}
+
+#[test]
+fn an_unknown_capability_is_an_error_with_a_suggestion() {
+    let output = gapfill("bad-capability", &["deploy"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        r#"error: invalid project file: stacks.data.capabilities[0]: unknown variant `CAPABILITY_IAMM`, expected one of `CAPABILITY_IAM`, `CAPABILITY_NAMED_IAM`, `CAPABILITY_AUTO_EXPAND`
+ --> gapfill.yaml:4:20
+  |
+4 |     capabilities: [CAPABILITY_IAMM]
+  |                    ^^^^^^^^^^^^^^^
+  = hint: did you mean `CAPABILITY_IAM`?
+
+1 error in the project; nothing was deployed
+"#
+    );
+}
+
+#[test]
+fn broken_and_missing_templates_are_both_reported() {
+    let output = gapfill("bad-template", &["validate"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        r#"error: template is not valid YAML: did not find expected ',' or ']' at line 5 column 1, while parsing a flow sequence
+ --> stacks/broken.yaml:5:1
+
+error: cannot read template `stacks/missing.yaml`: No such file or directory (os error 2)
+ --> gapfill.yaml:5:15
+  |
+5 |     template: stacks/missing.yaml
+  |               ^^^^^^^^^^^^^^^^^^^
+  = hint: template paths are relative to the project file
+
+2 errors in the project; nothing was deployed
+"#
+    );
+}
+
+#[test]
+fn a_missing_project_file_says_how_to_point_at_one() {
+    let output = gapfill("invalid", &["--project", "nowhere.yaml", "validate"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(
+        text.starts_with("error: cannot read the project file: "),
+        "{text}"
+    );
+    assert!(text.contains(" --> nowhere.yaml\n"), "{text}");
+    assert!(
+        text.contains("hint: run gapfill in the project directory, or pass --project PATH"),
+        "{text}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_1_not_clap_s_2() {
+    let output = gapfill("invalid", &["deploy", "--bogus"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("unexpected argument '--bogus'"));
+    let help = gapfill("invalid", &["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout)
+        .contains("2  drift found (drift) or changes pending (plan)"));
+}
