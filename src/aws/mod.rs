@@ -10,7 +10,17 @@
 //!
 //! This module is a leaf of the crate: it knows nothing about stacks, steps or reporters.
 
+pub mod catalog;
+pub mod customize;
+pub mod endpoint;
+pub mod error;
 pub mod http;
+pub mod invoke;
 pub mod model;
+pub mod paginate;
 pub mod protocol;
+pub mod retry;
+pub mod sigv4;
+pub mod transport;
 pub mod validate;
+pub mod waiter;

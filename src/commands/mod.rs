@@ -1,5 +1,6 @@
 //! The subcommands: each connects the stages (project -> plan -> run -> report) for one job.
 
+pub mod call;
 pub mod deploy;
 pub mod outputs;
 pub mod session;

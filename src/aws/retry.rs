@@ -1,0 +1,318 @@
+//! Retries in the AWS SDKs' "standard" mode: which failures are worth retrying, how long to
+//! wait (exponential backoff with full jitter, capped, or the service's retry-after hint), and a
+//! token-bucket retry quota shared by every call of a run so an outage does not multiply load.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::aws::transport::{TransportError, TransportErrorKind};
+
+/// Error codes meaning "slow down" (the SDKs' standard list).
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// Error codes of failures that usually pass on their own.
+const TRANSIENT_CODES: &[&str] = &[
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "InternalError",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "IDPCommunicationError",
+];
+
+const TRANSIENT_STATUSES: &[u16] = &[500, 502, 503, 504];
+
+/// What went wrong with one attempt, as far as retrying is concerned.
+#[derive(Debug, Clone, Copy)]
+pub enum Failure<'a> {
+    /// No response at all.
+    Transport(&'a TransportError),
+    /// The service answered with an error.
+    Service { status: u16, code: &'a str },
+}
+
+/// Why an attempt is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryKind {
+    Throttling,
+    Transient,
+    /// Timeouts cost more quota: they tie up the service longest.
+    Timeout,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAction {
+    Retry(RetryKind),
+    DontRetry,
+}
+
+/// Classifies a failed attempt.
+pub fn classify(failure: Failure<'_>) -> RetryAction {
+    match failure {
+        Failure::Transport(err) => match err.kind {
+            TransportErrorKind::Connect | TransportErrorKind::Io => {
+                RetryAction::Retry(RetryKind::Transient)
+            }
+            TransportErrorKind::Timeout => RetryAction::Retry(RetryKind::Timeout),
+            TransportErrorKind::InvalidRequest => RetryAction::DontRetry,
+        },
+        Failure::Service { status, code } => {
+            if status == 429 || THROTTLING_CODES.contains(&code) {
+                RetryAction::Retry(RetryKind::Throttling)
+            } else if TRANSIENT_STATUSES.contains(&status) || TRANSIENT_CODES.contains(&code) {
+                RetryAction::Retry(RetryKind::Transient)
+            } else {
+                RetryAction::DontRetry
+            }
+        }
+    }
+}
+
+/// How many attempts and how long to wait between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Total attempts including the first (the SDKs' standard mode uses 3).
+    pub max_attempts: u32,
+    /// The backoff ceiling before jitter for the first retry; doubles each retry.
+    pub base_delay: Duration,
+    /// No wait exceeds this, retry-after hints included.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(20),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `retry` (0 for the first retry): the service's hint when it
+    /// gave one, else full jitter over the capped exponential backoff. `random` is in [0, 1).
+    pub fn delay(&self, retry: u32, hint: Option<Duration>, random: f64) -> Duration {
+        match hint {
+            Some(hint) => hint.min(self.max_delay),
+            None => backoff(retry, self.base_delay, self.max_delay, random),
+        }
+    }
+}
+
+/// Full-jitter exponential backoff: `random * min(cap, base * 2^retry)`, saturating rather than
+/// overflowing for large `retry`.
+pub fn backoff(retry: u32, base: Duration, cap: Duration, random: f64) -> Duration {
+    let factor = 2u32.checked_pow(retry).unwrap_or(u32::MAX);
+    let ceiling = base.checked_mul(factor).unwrap_or(cap).min(cap);
+    ceiling.mul_f64(random.clamp(0.0, 1.0))
+}
+
+/// The service's retry-after hint: `x-amz-retry-after` (milliseconds) or `Retry-After` (seconds).
+pub fn retry_after_hint(headers: &[(String, String)]) -> Option<Duration> {
+    let value = |name: &str| {
+        headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .and_then(|(_, value)| value.trim().parse::<u64>().ok())
+    };
+    value("x-amz-retry-after")
+        .map(Duration::from_millis)
+        .or_else(|| value("retry-after").map(Duration::from_secs))
+}
+
+/// The standard mode's token bucket: a retry spends tokens, a success refunds some; when the
+/// bucket is empty, failures are returned instead of retried.
+#[derive(Debug)]
+pub struct RetryQuota {
+    capacity: u32,
+    tokens: Mutex<u32>,
+}
+
+const INITIAL_TOKENS: u32 = 500;
+const RETRY_COST: u32 = 5;
+const TIMEOUT_RETRY_COST: u32 = 10;
+const NO_RETRY_INCREMENT: u32 = 1;
+
+impl Default for RetryQuota {
+    fn default() -> Self {
+        RetryQuota::new(INITIAL_TOKENS)
+    }
+}
+
+impl RetryQuota {
+    pub fn new(capacity: u32) -> RetryQuota {
+        RetryQuota {
+            capacity,
+            tokens: Mutex::new(capacity),
+        }
+    }
+
+    /// Takes the cost of one retry; `None` (nothing taken) when the quota is exhausted.
+    pub fn acquire(&self, kind: RetryKind) -> Option<u32> {
+        let cost = match kind {
+            RetryKind::Timeout => TIMEOUT_RETRY_COST,
+            RetryKind::Throttling | RetryKind::Transient => RETRY_COST,
+        };
+        let mut tokens = self.lock();
+        if *tokens < cost {
+            return None;
+        }
+        *tokens -= cost;
+        Some(cost)
+    }
+
+    /// A call succeeded: refund what its retries took, or a small increment if it needed none.
+    pub fn on_success(&self, spent: u32) {
+        let refund = if spent == 0 {
+            NO_RETRY_INCREMENT
+        } else {
+            spent
+        };
+        let mut tokens = self.lock();
+        *tokens = tokens.saturating_add(refund).min(self.capacity);
+    }
+
+    pub fn available(&self) -> u32 {
+        *self.lock()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, u32> {
+        // A panic while holding this lock cannot leave the count inconsistent: keep using it.
+        self.tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transport(kind: TransportErrorKind) -> TransportError {
+        TransportError {
+            kind,
+            url: "http://x".to_string(),
+            message: "boom".to_string(),
+        }
+    }
+
+    #[test]
+    fn classifies_throttling_transient_and_final_failures() {
+        let service = |status, code| classify(Failure::Service { status, code });
+        assert_eq!(
+            service(400, "ThrottlingException"),
+            RetryAction::Retry(RetryKind::Throttling)
+        );
+        assert_eq!(
+            service(429, "Anything"),
+            RetryAction::Retry(RetryKind::Throttling)
+        );
+        assert_eq!(
+            service(503, "SlowDown"),
+            RetryAction::Retry(RetryKind::Throttling)
+        );
+        assert_eq!(
+            service(500, "InternalError"),
+            RetryAction::Retry(RetryKind::Transient)
+        );
+        assert_eq!(
+            service(502, "BadGateway"),
+            RetryAction::Retry(RetryKind::Transient)
+        );
+        assert_eq!(
+            service(400, "RequestTimeout"),
+            RetryAction::Retry(RetryKind::Transient)
+        );
+        assert_eq!(service(400, "ValidationException"), RetryAction::DontRetry);
+        assert_eq!(service(404, "NoSuchBucket"), RetryAction::DontRetry);
+        let transport_failure = |kind| classify(Failure::Transport(&transport(kind)));
+        assert_eq!(
+            transport_failure(TransportErrorKind::Connect),
+            RetryAction::Retry(RetryKind::Transient)
+        );
+        assert_eq!(
+            transport_failure(TransportErrorKind::Timeout),
+            RetryAction::Retry(RetryKind::Timeout)
+        );
+        assert_eq!(
+            transport_failure(TransportErrorKind::InvalidRequest),
+            RetryAction::DontRetry
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_with_full_jitter_and_caps() {
+        let base = Duration::from_millis(100);
+        let cap = Duration::from_secs(20);
+        assert_eq!(backoff(0, base, cap, 1.0), Duration::from_millis(100));
+        assert_eq!(backoff(3, base, cap, 1.0), Duration::from_millis(800));
+        assert_eq!(backoff(3, base, cap, 0.5), Duration::from_millis(400));
+        assert_eq!(backoff(3, base, cap, 0.0), Duration::ZERO);
+        assert_eq!(backoff(10, base, cap, 1.0), cap);
+    }
+
+    #[test]
+    fn backoff_does_not_overflow() {
+        let cap = Duration::from_secs(20);
+        assert_eq!(backoff(u32::MAX, Duration::from_secs(1), cap, 1.0), cap);
+        assert_eq!(backoff(40, Duration::MAX, cap, 1.0), cap);
+        assert!(backoff(64, Duration::from_secs(1), cap, 0.25) <= cap);
+    }
+
+    #[test]
+    fn hints_win_but_are_capped() {
+        let policy = RetryPolicy::default();
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_secs(2)), 0.9),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_secs(600)), 0.9),
+            policy.max_delay
+        );
+        let headers = vec![("Retry-After".to_string(), "3".to_string())];
+        assert_eq!(retry_after_hint(&headers), Some(Duration::from_secs(3)));
+        let headers = vec![("x-amz-retry-after".to_string(), "1500".to_string())];
+        assert_eq!(
+            retry_after_hint(&headers),
+            Some(Duration::from_millis(1500))
+        );
+        let headers = vec![(
+            "Retry-After".to_string(),
+            "Wed, 21 Oct 2015 07:28:00 GMT".to_string(),
+        )];
+        assert_eq!(retry_after_hint(&headers), None);
+    }
+
+    #[test]
+    fn quota_drains_refunds_and_caps() {
+        let quota = RetryQuota::new(12);
+        assert_eq!(quota.acquire(RetryKind::Throttling), Some(5));
+        assert_eq!(quota.acquire(RetryKind::Transient), Some(5));
+        assert_eq!(quota.acquire(RetryKind::Transient), None, "2 tokens left");
+        assert_eq!(quota.available(), 2);
+        quota.on_success(5);
+        assert_eq!(quota.available(), 7);
+        quota.on_success(0);
+        assert_eq!(quota.available(), 8);
+        quota.on_success(500);
+        assert_eq!(quota.available(), 12, "never above capacity");
+        assert_eq!(quota.acquire(RetryKind::Timeout), Some(10));
+    }
+}

@@ -1,0 +1,470 @@
+//! `gapfill call service:Operation`: call any AWS API operation through the model-driven client
+//! and print its output as pretty JSON.
+//!
+//! `--paginate` aggregates every page; `--wait-for WAITER` waits with one of the service's
+//! waiters (after the call, with the input members the waiter's operation accepts; or instead
+//! of the call when the waiter polls this very operation); `--query` filters the output with
+//! JMESPath; `--dry-run` prints the request instead of sending it (secrets redacted);
+//! `--skeleton` prints an input template.
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::aws::error::CallError;
+use crate::aws::invoke::{Client, LoadedService};
+use crate::aws::paginate::{paginate, search, PaginatorConfig};
+use crate::aws::waiter::{wait, TokioSleeper, WaiterConfig};
+
+/// Call any AWS API operation.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct CallArgs {
+    /// The operation, as `service:Operation` (botocore service names: `s3:ListBuckets`,
+    /// `logs:DescribeLogGroups`, `dynamodb:DescribeTable`).
+    pub target: String,
+    /// The input: JSON text, `@path` to read a file, or `-` for standard input.
+    #[arg(long, value_name = "JSON|@FILE|-")]
+    pub input: Option<String>,
+    /// A JMESPath expression applied to the output before printing.
+    #[arg(long, value_name = "JMESPATH")]
+    pub query: Option<String>,
+    /// Fetch every page and aggregate the results.
+    #[arg(long)]
+    pub paginate: bool,
+    /// Wait with this waiter of the service (for example `TableExists`).
+    #[arg(long, value_name = "WAITER")]
+    pub wait_for: Option<String>,
+    /// Send the request to this endpoint instead of AWS's (S3 then uses path-style addressing).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Print the request that would be sent (credentials and signatures redacted).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print an input template for the operation.
+    #[arg(long)]
+    pub skeleton: bool,
+}
+
+/// Runs `gapfill call` with the product client.
+pub async fn run(
+    args: &CallArgs,
+    sdk: &aws_config::SdkConfig,
+    out: &mut dyn Write,
+) -> Result<(), CallError> {
+    let client = Client::new(sdk)?.endpoint_url(args.endpoint_url.clone());
+    run_with_client(args, &client, out).await
+}
+
+/// Runs `gapfill call` with a given client (tests pass one with a fake transport).
+pub async fn run_with_client(
+    args: &CallArgs,
+    client: &Client,
+    out: &mut dyn Write,
+) -> Result<(), CallError> {
+    let (service, operation) = parse_target(&args.target)?;
+    let loaded = client.service(service)?;
+    let op_input_shape = input_shape(&loaded, service, operation)?;
+    let output = if args.skeleton {
+        op_input_shape.map_or_else(
+            || Value::Object(Map::new()),
+            |shape| loaded.model.skeleton(&shape),
+        )
+    } else {
+        let input = read_input(args.input.as_deref())?;
+        if args.dry_run {
+            prepared_as_json(client, service, operation, &input).await?
+        } else {
+            invoke(args, client, &loaded, (service, operation), &input).await?
+        }
+    };
+    let output = match &args.query {
+        Some(expression) => search(expression, &output).map_err(|reason| CallError::Query {
+            expression: expression.clone(),
+            reason,
+        })?,
+        None => output,
+    };
+    print_json(out, &output)
+}
+
+/// The call itself: paginated or not, then the waiter if asked for.
+async fn invoke(
+    args: &CallArgs,
+    client: &Client,
+    loaded: &Arc<LoadedService>,
+    (service, operation): (&str, &str),
+    input: &Value,
+) -> Result<Value, CallError> {
+    let waiter = match &args.wait_for {
+        Some(name) => Some(WaiterConfig::find(
+            service,
+            loaded.documents.waiters.as_ref(),
+            name,
+        )?),
+        None => None,
+    };
+    if let Some(waiter) = waiter
+        .as_ref()
+        .filter(|waiter| waiter.operation == operation)
+    {
+        return wait_with(client, loaded, service, waiter, input).await;
+    }
+    let output = if args.paginate {
+        let Some(config) = PaginatorConfig::find(loaded.documents.paginators.as_ref(), operation)
+        else {
+            return Err(CallError::Paginate {
+                service: service.to_string(),
+                operation: operation.to_string(),
+                reason: "the service defines no paginator for it".to_string(),
+            });
+        };
+        paginate(
+            &config,
+            (service, operation),
+            input,
+            |page_input| async move { client.call(service, operation, &page_input).await },
+        )
+        .await?
+    } else {
+        client.call(service, operation, input).await?
+    };
+    if let Some(waiter) = &waiter {
+        wait_with(client, loaded, service, waiter, input).await?;
+    }
+    Ok(output)
+}
+
+/// Waits with `waiter`, passing the members of `input` its operation accepts.
+async fn wait_with(
+    client: &Client,
+    loaded: &LoadedService,
+    service: &str,
+    waiter: &WaiterConfig,
+    input: &Value,
+) -> Result<Value, CallError> {
+    let waiter_input = input_for(loaded, service, &waiter.operation, input)?;
+    let output = wait(
+        waiter,
+        &waiter_input,
+        &TokioSleeper,
+        |poll_input| async move { client.call(service, &waiter.operation, &poll_input).await },
+    )
+    .await?;
+    Ok(output)
+}
+
+/// The members of `input` that `operation`'s input shape has.
+fn input_for(
+    loaded: &LoadedService,
+    service: &str,
+    operation: &str,
+    input: &Value,
+) -> Result<Value, CallError> {
+    let Some(shape_name) = input_shape(loaded, service, operation)? else {
+        return Ok(Value::Object(Map::new()));
+    };
+    let Some(shape) = loaded.model.shape(&shape_name) else {
+        return Ok(Value::Object(Map::new()));
+    };
+    let members = input
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| shape.member_named(name).is_some())
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    Ok(Value::Object(members))
+}
+
+fn input_shape(
+    loaded: &LoadedService,
+    service: &str,
+    operation: &str,
+) -> Result<Option<String>, CallError> {
+    let Some(op) = loaded.model.operation(operation) else {
+        // Let the client produce the error with its suggestions.
+        let names: Vec<String> = loaded.model.operation_names().map(str::to_string).collect();
+        return Err(CallError::UnknownOperation {
+            service: service.to_string(),
+            operation: operation.to_string(),
+            suggestions: crate::aws::catalog::suggest(operation, &names),
+        });
+    };
+    Ok(op.input.as_ref().map(|member| member.shape.clone()))
+}
+
+async fn prepared_as_json(
+    client: &Client,
+    service: &str,
+    operation: &str,
+    input: &Value,
+) -> Result<Value, CallError> {
+    let prepared = client.prepare(service, operation, input).await?;
+    let headers: Map<String, Value> = prepared
+        .headers
+        .into_iter()
+        .map(|(name, value)| (name, Value::String(value)))
+        .collect();
+    Ok(serde_json::json!({
+        "method": prepared.method,
+        "url": prepared.url,
+        "headers": headers,
+        "body": prepared.body,
+        "signed": prepared.signed,
+    }))
+}
+
+fn parse_target(target: &str) -> Result<(&str, &str), CallError> {
+    match target.split_once(':') {
+        Some((service, operation)) if !service.is_empty() && !operation.is_empty() => {
+            Ok((service, operation))
+        }
+        _ => Err(CallError::Input {
+            origin: format!("target `{target}`"),
+            reason: "expected service:Operation, for example s3:ListBuckets".to_string(),
+        }),
+    }
+}
+
+/// `--input`: JSON text, `@path`, or `-` for stdin; absent means `{}`.
+fn read_input(input: Option<&str>) -> Result<Value, CallError> {
+    let (origin, text) = match input {
+        None => return Ok(Value::Object(Map::new())),
+        Some("-") => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|err| bad_input("from standard input", err))?;
+            ("from standard input".to_string(), text)
+        }
+        Some(argument) => match argument.strip_prefix('@') {
+            Some(path) => {
+                let origin = format!("file {path}");
+                let text = std::fs::read_to_string(path).map_err(|err| bad_input(&origin, err))?;
+                (origin, text)
+            }
+            None => ("--input".to_string(), argument.to_string()),
+        },
+    };
+    let value: Value = serde_json::from_str(&text).map_err(|err| bad_input(&origin, err))?;
+    if !value.is_object() {
+        return Err(bad_input(&origin, "the input must be a JSON object"));
+    }
+    Ok(value)
+}
+
+fn bad_input(origin: &str, reason: impl std::fmt::Display) -> CallError {
+    CallError::Input {
+        origin: origin.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+fn print_json(out: &mut dyn Write, value: &Value) -> Result<(), CallError> {
+    let text =
+        serde_json::to_string_pretty(value).map_err(|err| CallError::Output(err.to_string()))?;
+    writeln!(out, "{text}").map_err(|err| CallError::Output(err.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::invoke::testing::{client, response, FakeTransport};
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Harness {
+        #[command(flatten)]
+        args: CallArgs,
+    }
+
+    fn args(argv: &[&str]) -> CallArgs {
+        let mut full = vec!["call"];
+        full.extend_from_slice(argv);
+        Harness::try_parse_from(full).unwrap().args
+    }
+
+    async fn output_of(argv: &[&str], transport: Arc<FakeTransport>) -> Result<Value, CallError> {
+        let mut out = Vec::new();
+        run_with_client(&args(argv), &client(transport), &mut out).await?;
+        Ok(serde_json::from_slice(&out).unwrap())
+    }
+
+    #[tokio::test]
+    async fn calls_and_applies_the_query() {
+        let transport = FakeTransport::answering(vec![response(
+            200,
+            &[],
+            r#"{"QueueUrls":["https://q/1","https://q/2"]}"#,
+        )]);
+        let output = output_of(&["sqs:ListQueues", "--query", "QueueUrls[1]"], transport)
+            .await
+            .unwrap();
+        assert_eq!(output, "https://q/2");
+    }
+
+    #[tokio::test]
+    async fn paginates_through_the_client() {
+        let transport = FakeTransport::answering(vec![
+            response(200, &[], r#"{"QueueUrls":["a"],"NextToken":"t"}"#),
+            response(200, &[], r#"{"QueueUrls":["b"]}"#),
+        ]);
+        let output = output_of(&["sqs:ListQueues", "--paginate"], transport.clone())
+            .await
+            .unwrap();
+        assert_eq!(output, serde_json::json!({"QueueUrls": ["a", "b"]}));
+        let second_body = String::from_utf8(transport.sent()[1].1.body.clone()).unwrap();
+        assert!(second_body.contains("\"NextToken\":\"t\""), "{second_body}");
+    }
+
+    #[tokio::test]
+    async fn waits_when_the_waiter_polls_the_operation() {
+        let transport = FakeTransport::answering(vec![
+            response(200, &[], r#"{"Table":{"TableStatus":"CREATING"}}"#),
+            response(200, &[], r#"{"Table":{"TableStatus":"ACTIVE"}}"#),
+        ]);
+        // The waiter's 20 s delay would make this slow: pause tokio's clock and let it auto-advance.
+        tokio::time::pause();
+        let output = output_of(
+            &[
+                "dynamodb:DescribeTable",
+                "--input",
+                r#"{"TableName":"t"}"#,
+                "--wait-for",
+                "TableExists",
+            ],
+            transport.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(output["Table"]["TableStatus"], "ACTIVE");
+        assert_eq!(transport.sent().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn waits_after_the_call_with_the_waiters_part_of_the_input() {
+        let transport = FakeTransport::answering(vec![
+            response(
+                200,
+                &[],
+                r#"{"TableDescription":{"TableStatus":"CREATING"}}"#,
+            ),
+            response(200, &[], r#"{"Table":{"TableStatus":"ACTIVE"}}"#),
+        ]);
+        let input = r#"{"TableName":"t","BillingMode":"PAY_PER_REQUEST",
+            "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+            "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}"#;
+        let output = output_of(
+            &[
+                "dynamodb:CreateTable",
+                "--input",
+                input,
+                "--wait-for",
+                "TableExists",
+            ],
+            transport.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            output["TableDescription"]["TableStatus"], "CREATING",
+            "the call's own output"
+        );
+        let sent = transport.sent();
+        assert_eq!(
+            sent[1].1.header("X-Amz-Target"),
+            Some("DynamoDB_20120810.DescribeTable")
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&sent[1].1.body),
+            r#"{"TableName":"t"}"#
+        );
+    }
+
+    #[tokio::test]
+    async fn dry_run_prints_the_redacted_request() {
+        let transport = FakeTransport::answering(vec![]);
+        let output = output_of(
+            &[
+                "sqs:GetQueueUrl",
+                "--input",
+                r#"{"QueueName":"q"}"#,
+                "--dry-run",
+            ],
+            transport.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(output["method"], "POST");
+        assert_eq!(output["url"], "https://sqs.us-west-2.amazonaws.com/");
+        assert_eq!(
+            output["headers"]["authorization"],
+            crate::aws::sigv4::REDACTED
+        );
+        assert_eq!(output["body"], r#"{"QueueName":"q"}"#);
+        assert!(transport.sent().is_empty(), "a dry run sends nothing");
+    }
+
+    #[tokio::test]
+    async fn skeleton_lists_input_members() {
+        let output = output_of(
+            &["sqs:GetQueueUrl", "--skeleton"],
+            FakeTransport::answering(vec![]),
+        )
+        .await
+        .unwrap();
+        assert!(output.get("QueueName").is_some(), "{output}");
+    }
+
+    #[tokio::test]
+    async fn bad_target_input_and_paginator_are_errors() {
+        let err = output_of(&["sqs-ListQueues"], FakeTransport::answering(vec![]))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("service:Operation"), "{err}");
+        let err = output_of(
+            &["sqs:ListQueues", "--input", "[1]"],
+            FakeTransport::answering(vec![]),
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("JSON object"), "{err}");
+        let err = output_of(
+            &["sqs:ListQueues", "--input", "@/nonexistent/x.json"],
+            FakeTransport::answering(vec![]),
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/x.json"), "{err}");
+        let err = output_of(
+            &[
+                "sqs:GetQueueUrl",
+                "--paginate",
+                "--input",
+                r#"{"QueueName":"q"}"#,
+            ],
+            FakeTransport::answering(vec![]),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, CallError::Paginate { .. }), "{err:?}");
+        let err = output_of(
+            &["sqs:ListQueues", "--wait-for", "Nope"],
+            FakeTransport::answering(vec![]),
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown waiter"), "{err}");
+    }
+
+    #[test]
+    fn input_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.json");
+        std::fs::write(&path, r#"{"A": 1}"#).unwrap();
+        let value = read_input(Some(&format!("@{}", path.display()))).unwrap();
+        assert_eq!(value, serde_json::json!({"A": 1}));
+        assert_eq!(read_input(None).unwrap(), serde_json::json!({}));
+    }
+}
