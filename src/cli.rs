@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::commands::call::CallArgs;
+
 const EXIT_CODES: &str = "Exit codes:
   0  success: deployed, in sync, or nothing to change
   1  error: bad input or usage, a failed stack or step, an AWS error
@@ -72,7 +74,7 @@ pub enum Command {
     /// Print the deployed stacks' outputs (--format json|env|dotenv).
     Outputs,
     /// Call any AWS API operation: `gapfill call s3:ListBuckets`.
-    Call,
+    Call(CallArgs),
     /// Check the project, its templates and references without calling AWS.
     Validate,
 }

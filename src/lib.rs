@@ -85,14 +85,25 @@ async fn dispatch(
         Command::Deploy(args) => commands::deploy::run(&cli.global, args, env, redactor).await,
         Command::Validate => commands::validate::run(&cli.global, env, redactor, &mut stdout),
         Command::Outputs => commands::outputs::run(&cli.global, env, redactor, &mut stdout).await,
-        Command::Plan | Command::Drift | Command::Call => {
-            let name = match &cli.command {
-                Command::Plan => "plan",
-                Command::Drift => "drift",
-                _ => "call",
+        Command::Call(args) => {
+            let region = commands::session::project_region(&cli.global.project);
+            let sdk = commands::session::load(&cli.global, region.as_deref(), env).await?;
+            commands::call::run(args, &sdk, &mut stdout)
+                .await
+                .map_err(|error| Error::new(error.to_string()))?;
+            Ok(exit_code::SUCCESS)
+        }
+        Command::Plan | Command::Drift => {
+            let name = if matches!(cli.command, Command::Plan) {
+                "plan"
+            } else {
+                "drift"
             };
-            Err(Error::new(format!("`gapfill {name}` is not available yet"))
-                .hint("it is planned; `gapfill deploy` and `gapfill validate` work today"))
+            Err(
+                Error::new(format!("`gapfill {name}` is not available yet")).hint(
+                    "it is planned; `gapfill deploy`, `validate`, `outputs` and `call` work today",
+                ),
+            )
         }
     }
 }

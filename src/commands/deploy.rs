@@ -23,7 +23,7 @@ pub async fn run(
 ) -> Result<i32, Error> {
     let requested = requested_display(global.format)?;
     let plan = validate::load_plan(global, env, redactor)?;
-    let sdk = session::load(global, plan.region.as_deref(), env).await?;
+    let sdk = session::load_with_region(global, plan.region.as_deref(), env).await?;
     let display = display::resolve(
         requested,
         std::io::stdout().is_terminal(),

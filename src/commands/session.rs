@@ -32,10 +32,27 @@ pub async fn load(
     if let Some(region) = region {
         loader = loader.region(Region::new(region));
     }
-    let config = loader.load().await;
+    Ok(loader.load().await)
+}
+
+/// Like [`load`], for commands that cannot work without a region.
+pub async fn load_with_region(
+    global: &GlobalArgs,
+    project_region: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<SdkConfig, Error> {
+    let config = load(global, project_region, env).await?;
     if config.region().is_none() {
         return Err(Error::new("no AWS region is configured")
             .hint("set `region:` in gapfill.yaml, export AWS_REGION, or pass --region"));
     }
     Ok(config)
+}
+
+/// The `region:` of the project file, if there is a readable one; commands that do not need
+/// the project (`call`) still honour its region.
+pub fn project_region(path: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let document: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
+    document.get("region")?.as_str().map(str::to_string)
 }
