@@ -87,7 +87,7 @@ impl Flow {
     fn project(&self) -> TempProject {
         let (queue, topic, consumer) = (&self.queue, &self.topic, &self.consumer);
         let yaml = format!(
-            "project: flow\nstacks:\n  {queue}:\n    template: queue.yaml\n  {topic}:\n    template: topic.yaml\n  {consumer}:\n    template: consumer.yaml\n    parameters:\n      QueueArn: ${{{queue}.QueueArn}}\n      TopicArn: ${{{topic}.TopicArn}}\n    tags:\n      team: tests\n"
+            "project: flow\nstacks:\n  {queue}:\n    template: queue.yaml\n  {topic}:\n    template: topic.yaml\n  {consumer}:\n    template: consumer.yaml\n    parameters:\n      QueueArn: ${{{queue}.QueueArn}}\n      TopicArn: ${{{topic}.TopicArn}}\n    capabilities: [CAPABILITY_IAM]\n    tags:\n      team: tests\n"
         );
         project(&yaml, &["queue.yaml", "topic.yaml", "consumer.yaml"])
     }

@@ -724,3 +724,294 @@ fn a_stack_already_in_progress_is_waited_out_then_deployed() {
         Some("test")
     );
 }
+
+#[test]
+fn a_failed_update_that_rolls_back_reports_its_cause() {
+    let project = TempProject::from_fixture("scripted-one");
+    let mut log = EventLog::new("app");
+    log.stack("CREATE_COMPLETE", None);
+    let baseline = log.page();
+    let cause = "Resource handler returned message: \"One or more parameter values were invalid\" (Service: DynamoDb, Status Code: 400)";
+    log.stack("UPDATE_IN_PROGRESS", Some("User Initiated"))
+        .resource("Table", "AWS::DynamoDB::Table", "UPDATE_IN_PROGRESS", None)
+        .resource(
+            "Table",
+            "AWS::DynamoDB::Table",
+            "UPDATE_FAILED",
+            Some(cause),
+        )
+        .stack(
+            "UPDATE_ROLLBACK_IN_PROGRESS",
+            Some("The following resource(s) failed to update: [Table]."),
+        )
+        .resource("Table", "AWS::DynamoDB::Table", "UPDATE_COMPLETE", None)
+        .stack("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", None)
+        .stack("UPDATE_ROLLBACK_COMPLETE", None);
+    let rolled_back = log.page();
+    let responder = Responder::start(
+        Script::new()
+            .on(
+                "DescribeStacks",
+                vec![
+                    xml::describe_stacks(&[
+                        Stack::new("app", "CREATE_COMPLETE").parameter("Env", "other")
+                    ]),
+                    xml::describe_stacks(&[
+                        Stack::new("app", "UPDATE_ROLLBACK_COMPLETE").parameter("Env", "other")
+                    ]),
+                ],
+            )
+            .on("CreateChangeSet", vec![xml::create_change_set("app", "cs")])
+            .on(
+                "DescribeChangeSet",
+                vec![xml::describe_change_set(
+                    "app",
+                    "CREATE_COMPLETE",
+                    None,
+                    &[(
+                        "Modify",
+                        "Table",
+                        "AWS::DynamoDB::Table",
+                        Some("Conditional"),
+                    )],
+                )],
+            )
+            .on("ExecuteChangeSet", vec![xml::execute_change_set()])
+            .on("DescribeStackEvents", vec![baseline, rolled_back]),
+    );
+
+    let output = deploy(&project, &responder, &[]);
+
+    output.assert_code(1);
+    let lines = output.plain_lines(&["app"]);
+    assert!(
+        lines.contains(&"app: ~ AWS::DynamoDB::Table Table (may replace)".to_string()),
+        "{output}"
+    );
+    assert_eq!(
+        lines[lines.len() - 3..],
+        strings(&[
+            &format!("app: failed: UPDATE_ROLLBACK_COMPLETE: Table (AWS::DynamoDB::Table) UPDATE_FAILED: {cause}"),
+            "app: hint: the update was rolled back; the stack is as it was before this deploy",
+            "done in <duration>: 0 created, 0 updated, 0 unchanged, 1 failed, 0 skipped",
+        ]),
+        "{output}"
+    );
+}
+
+#[test]
+fn a_stack_that_never_finishes_times_out_with_a_hint() {
+    let project = TempProject::from_fixture("scripted-one");
+    let mut log = EventLog::new("app");
+    log.stack("REVIEW_IN_PROGRESS", Some("User Initiated"));
+    let baseline = log.page();
+    log.stack("CREATE_IN_PROGRESS", Some("User Initiated"))
+        .resource("Table", "AWS::DynamoDB::Table", "CREATE_IN_PROGRESS", None);
+    let stuck = log.page();
+    let responder = Responder::start(
+        Script::new()
+            .on("DescribeStacks", vec![xml::missing_stack("app")])
+            .on("CreateChangeSet", vec![xml::create_change_set("app", "cs")])
+            .on(
+                "DescribeChangeSet",
+                vec![xml::describe_change_set(
+                    "app",
+                    "CREATE_COMPLETE",
+                    None,
+                    &app_changes(),
+                )],
+            )
+            .on("ExecuteChangeSet", vec![xml::execute_change_set()])
+            .on("DescribeStackEvents", vec![baseline, stuck]),
+    );
+
+    let output = deploy(&project, &responder, &["--timeout", "2s"]);
+
+    output.assert_code(1);
+    let lines = output.plain_lines(&["app"]);
+    assert_eq!(
+        lines[lines.len() - 3..],
+        strings(&[
+            "app: failed: timed out after 2s waiting for the stack (still CREATE_IN_PROGRESS)",
+            "app: hint: raise --timeout; running gapfill again waits for `app` where it is",
+            "done in <duration>: 0 created, 0 updated, 0 unchanged, 1 failed, 0 skipped",
+        ]),
+        "{output}"
+    );
+    assert!(
+        !responder.actions().iter().any(|a| a == "DeleteStack"),
+        "a timeout leaves the stack alone"
+    );
+}
+
+#[test]
+fn an_output_missing_from_the_deployed_stack_fails_the_stack_that_reads_it() {
+    let project = TempProject::from_fixture("scripted-two");
+    let mut log = EventLog::new("app");
+    log.stack("REVIEW_IN_PROGRESS", Some("User Initiated"));
+    let baseline = log.page();
+    log.stack("CREATE_IN_PROGRESS", Some("User Initiated"))
+        .stack("CREATE_COMPLETE", None);
+    let created = log.page();
+    // The template declares QueueUrl, the deployed stack lacks it (a false Condition).
+    let without_queue_url = Stack::new("app", "CREATE_COMPLETE")
+        .parameter("Env", "test")
+        .output("TableName", "app-Table-XYZ");
+    let responder = Responder::start(
+        Script::new()
+            .on(
+                "DescribeStacks",
+                vec![
+                    xml::missing_stack("app"),
+                    xml::describe_stacks(&[without_queue_url]),
+                ],
+            )
+            .on("CreateChangeSet", vec![xml::create_change_set("app", "cs")])
+            .on(
+                "DescribeChangeSet",
+                vec![xml::describe_change_set(
+                    "app",
+                    "CREATE_COMPLETE",
+                    None,
+                    &app_changes(),
+                )],
+            )
+            .on("ExecuteChangeSet", vec![xml::execute_change_set()])
+            .on("DescribeStackEvents", vec![baseline, created]),
+    );
+
+    let output = deploy(&project, &responder, &[]);
+
+    output.assert_code(1);
+    let lines = output.plain_lines(&["app", "web"]);
+    assert!(lines.contains(&"app: created".to_string()), "{output}");
+    let web_failed = lines
+        .iter()
+        .find(|l| l.starts_with("web: failed: "))
+        .unwrap_or_else(|| panic!("web did not fail; {output}"));
+    assert!(
+        web_failed.contains("QueueUrl"),
+        "the reason names the output: {web_failed}"
+    );
+    assert!(
+        lines.contains(
+            &"web: hint: the output is declared in the template but absent: check its Condition"
+                .to_string()
+        ),
+        "{output}"
+    );
+    assert_eq!(responder.actions_for("web"), Vec::<String>::new());
+}
+
+const SECRET: &str = "tok-s3cr3t-42";
+
+#[test]
+fn a_secret_never_prints_even_inside_an_aws_message() {
+    let project = TempProject::from_fixture("scripted-secret");
+    let reason = format!("Parameter 'Token' value '{SECRET}' failed to satisfy constraint: Member must have length less than or equal to 8");
+    let script = || {
+        Script::new()
+            .on("DescribeStacks", vec![xml::missing_stack("app")])
+            .on("CreateChangeSet", vec![xml::create_change_set("app", "cs")])
+            .on(
+                "DescribeChangeSet",
+                vec![xml::describe_change_set(
+                    "app",
+                    "FAILED",
+                    Some(&reason),
+                    &[],
+                )],
+            )
+    };
+
+    for format in ["plain", "json"] {
+        let responder = Responder::start(script());
+        let output = Gapfill::new(
+            project.path(),
+            responder.url(),
+            &["deploy", "--format", format],
+        )
+        .env("APP_TOKEN", SECRET)
+        .run();
+
+        output.assert_code(1);
+        assert!(
+            !output.stdout.contains(SECRET) && !output.stderr.contains(SECRET),
+            "the secret printed with --format {format}; {output}"
+        );
+        assert!(
+            output
+                .stdout
+                .contains("Parameter 'Token' value '****' failed to satisfy constraint"),
+            "the reason is printed, masked; {output}"
+        );
+        let requests = responder.requests();
+        let create = only(&requests, "CreateChangeSet");
+        assert_eq!(
+            create.param("Parameters.member.2.ParameterKey"),
+            Some("Token")
+        );
+        assert_eq!(
+            create.param("Parameters.member.2.ParameterValue"),
+            Some(SECRET),
+            "AWS gets the real value"
+        );
+    }
+}
+
+#[test]
+fn a_no_echo_parameter_always_gets_a_change_set() {
+    let project = TempProject::from_fixture("scripted-secret");
+    // DescribeStacks masks NoEcho values, so the fast path cannot know they are unchanged.
+    let deployed = Stack::new("app", "UPDATE_COMPLETE")
+        .parameter("Env", "test")
+        .parameter("Token", "****")
+        .output(
+            "QueueUrl",
+            "https://sqs.us-east-1.amazonaws.com/123456789012/app-Queue-XYZ",
+        );
+    let responder = Responder::start(
+        Script::new()
+            .on("DescribeStacks", vec![xml::describe_stacks(&[deployed])])
+            .on(
+                "GetTemplate",
+                vec![xml::get_template(&project.read(APP_TEMPLATE))],
+            )
+            .on("CreateChangeSet", vec![xml::create_change_set("app", "cs")])
+            .on(
+                "DescribeChangeSet",
+                vec![xml::describe_change_set(
+                    "app",
+                    "FAILED",
+                    Some(xml::EMPTY_CHANGE_SET_REASON),
+                    &[],
+                )],
+            )
+            .on("DeleteChangeSet", vec![xml::delete_change_set()]),
+    );
+
+    let output = Gapfill::new(
+        project.path(),
+        responder.url(),
+        &["deploy", "--format", "plain"],
+    )
+    .env("APP_TOKEN", SECRET)
+    .run();
+
+    output.assert_code(0);
+    assert!(
+        output
+            .plain_lines(&["app"])
+            .contains(&"app: no changes (empty change set)".to_string()),
+        "{output}"
+    );
+    assert_eq!(
+        responder.actions(),
+        strings(&[
+            "DescribeStacks",
+            "CreateChangeSet",
+            "DescribeChangeSet",
+            "DeleteChangeSet",
+        ])
+    );
+}
