@@ -179,6 +179,23 @@ fn outputs_print_as_json_env_and_dotenv_and_deploy_writes_them_to_a_file() {
     deploy(&project, &endpoint, &["--outputs-file", "outputs.json"]).assert_code(0);
     let file: Value = serde_json::from_str(&project.read("outputs.json")).expect("JSON file");
     assert_eq!(file, outputs);
+
+    // A stack that was never deployed: what exists is printed, the rest is an error.
+    let never = unique("never");
+    project.write(
+        "gapfill.yaml",
+        &format!("project: out\nstacks:\n  {stack}:\n    template: queue.yaml\n  {never}:\n    template: queue.yaml\n"),
+    );
+    let partial = gapfill(&project, &endpoint, &["outputs", "--format", "json"]);
+    partial.assert_code(1);
+    assert!(
+        partial
+            .stderr
+            .contains(&format!("not deployed yet: {never}")),
+        "{partial}"
+    );
+    let printed: Value = serde_json::from_str(&partial.stdout).expect("JSON");
+    assert_eq!(printed, outputs, "the deployed stack's outputs still print");
 }
 
 #[test]
@@ -320,7 +337,7 @@ fn a_failing_stack_skips_its_dependent_but_not_an_unrelated_stack() {
     );
     let project = project(&yaml, &["rejected.yaml", "consumer.yaml", "queue.yaml"]);
 
-    let output = deploy(&project, &endpoint, &[]);
+    let output = deploy(&project, &endpoint, &["--outputs-file", "outputs.json"]);
 
     output.assert_code(1);
     let lines = output.plain_lines(&[&bad, &dependent, &unrelated]);
@@ -345,6 +362,13 @@ fn a_failing_stack_skips_its_dependent_but_not_an_unrelated_stack() {
         lines.last().map(String::as_str),
         Some("done in <duration>: 1 created, 0 updated, 0 unchanged, 1 failed, 1 skipped")
     );
+    let file: Value = serde_json::from_str(&project.read("outputs.json")).expect("JSON file");
+    let stacks: Vec<&String> = file.as_object().expect("an object").keys().collect();
+    assert_eq!(
+        stacks,
+        [&unrelated],
+        "only the deployed stack has outputs: {file}"
+    );
 }
 
 #[test]
@@ -363,10 +387,14 @@ fn validation_errors_make_no_aws_call() {
             "the error names the unknown stack; {output}"
         );
     }
+    // A usage error is found before any call too.
+    let valid = TempProject::from_fixture("scripted-one");
+    let usage = Gapfill::new(valid.path(), recorder.url(), &["deploy", "--format", "env"]).run();
+    usage.assert_code(1);
+    assert!(usage.stderr.contains("--format env"), "{usage}");
     assert_eq!(recorder.actions(), Vec::<String>::new(), "no AWS call");
 
     // The control: a valid project with the same environment does reach the recorder.
-    let valid = TempProject::from_fixture("scripted-one");
     let running = Gapfill::new(
         valid.path(),
         recorder.url(),

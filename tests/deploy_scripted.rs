@@ -1015,3 +1015,169 @@ fn a_no_echo_parameter_always_gets_a_change_set() {
         ])
     );
 }
+
+/// Deploys `scripted-one` against a script that answers DescribeStacks with `describe` and
+/// CreateChangeSet with `create`, and returns the run and its calls.
+fn deploy_with(describe: Vec<xml::Reply>, create: Vec<xml::Reply>) -> (Output, Vec<String>) {
+    let project = TempProject::from_fixture("scripted-one");
+    let responder = Responder::start(
+        Script::new()
+            .on("DescribeStacks", describe)
+            .on("CreateChangeSet", create),
+    );
+    let output = deploy(&project, &responder, &[]);
+    (output, responder.actions())
+}
+
+/// The `failed:` and `hint:` lines of `app`.
+fn failure_lines(output: &Output) -> Vec<String> {
+    output
+        .plain_lines(&["app"])
+        .into_iter()
+        .filter(|l| l.starts_with("app: failed: ") || l.starts_with("app: hint: "))
+        .collect()
+}
+
+#[test]
+fn missing_capabilities_fail_with_a_hint_to_declare_them() {
+    let (output, actions) = deploy_with(
+        vec![xml::missing_stack("app")],
+        vec![xml::error(
+            "InsufficientCapabilitiesException",
+            "Requires capabilities : [CAPABILITY_IAM]",
+        )],
+    );
+
+    output.assert_code(1);
+    assert_eq!(
+        failure_lines(&output),
+        strings(&[
+            "app: failed: CreateChangeSet failed: InsufficientCapabilitiesException: Requires capabilities : [CAPABILITY_IAM]",
+            "app: hint: add the capability under `capabilities:` of this stack in gapfill.yaml",
+        ]),
+        "{output}"
+    );
+    assert_eq!(actions, strings(&["DescribeStacks", "CreateChangeSet"]));
+}
+
+#[test]
+fn expired_credentials_fail_with_a_hint_to_refresh_them() {
+    let (output, actions) = deploy_with(
+        vec![xml::error(
+            "ExpiredToken",
+            "The security token included in the request is expired",
+        )],
+        vec![xml::create_change_set("app", "cs")],
+    );
+
+    output.assert_code(1);
+    assert_eq!(
+        failure_lines(&output),
+        strings(&[
+            "app: failed: DescribeStacks failed: ExpiredToken: The security token included in the request is expired",
+            "app: hint: refresh your AWS credentials",
+        ]),
+        "{output}"
+    );
+    assert_eq!(
+        actions,
+        strings(&["DescribeStacks"]),
+        "an expired token is not retried"
+    );
+}
+
+#[test]
+fn a_stack_in_delete_failed_stops_with_the_remedy() {
+    let reason = "The following resource(s) failed to delete: [Bucket].";
+    let (output, actions) = deploy_with(
+        vec![xml::describe_stacks(&[
+            Stack::new("app", "DELETE_FAILED").reason(reason)
+        ])],
+        vec![xml::create_change_set("app", "cs")],
+    );
+
+    output.assert_code(1);
+    assert_eq!(
+        failure_lines(&output),
+        strings(&[
+            &format!("app: failed: stack is in DELETE_FAILED: {reason}"),
+            "app: hint: delete it with `aws cloudformation delete-stack --stack-name app` (--retain-resources for resources that cannot be deleted), then deploy again",
+        ]),
+        "{output}"
+    );
+    assert_eq!(actions, strings(&["DescribeStacks"]));
+}
+
+#[test]
+fn a_stack_left_in_review_is_deleted_then_created() {
+    let project = TempProject::from_fixture("scripted-one");
+    let old_id = xml::stack_arn("app", 1);
+    let mut old = EventLog::generation("app", 1);
+    old.stack("REVIEW_IN_PROGRESS", Some("User Initiated"));
+    let old_baseline = old.page();
+    old.stack("DELETE_IN_PROGRESS", Some("User Initiated"))
+        .stack("DELETE_COMPLETE", None);
+    let old_deleted = old.page();
+    let mut new = EventLog::generation("app", 2);
+    new.stack("REVIEW_IN_PROGRESS", Some("User Initiated"));
+    let new_baseline = new.page();
+    new.stack("CREATE_IN_PROGRESS", Some("User Initiated"))
+        .stack("CREATE_COMPLETE", None);
+    let new_created = new.page();
+    let responder = Responder::start(
+        Script::new()
+            .on(
+                "DescribeStacks",
+                vec![
+                    xml::describe_stacks(&[Stack::new("app", "REVIEW_IN_PROGRESS").id(&old_id)]),
+                    xml::missing_stack("app"),
+                    xml::describe_stacks(&[
+                        app_stack("CREATE_COMPLETE").id(&xml::stack_arn("app", 2))
+                    ]),
+                ],
+            )
+            .on_stack(
+                "DescribeStackEvents",
+                &old_id,
+                vec![old_baseline, old_deleted],
+            )
+            .on_stack(
+                "DescribeStackEvents",
+                "app",
+                vec![new_baseline, new_created],
+            )
+            .on_stack("DeleteStack", &old_id, vec![xml::delete_stack()])
+            .on("CreateChangeSet", vec![xml::create_change_set("app", "cs")])
+            .on(
+                "DescribeChangeSet",
+                vec![xml::describe_change_set(
+                    "app",
+                    "CREATE_COMPLETE",
+                    None,
+                    &app_changes(),
+                )],
+            )
+            .on("ExecuteChangeSet", vec![xml::execute_change_set()]),
+    );
+
+    let output = deploy(&project, &responder, &[]);
+
+    output.assert_code(0);
+    let lines = output.plain_lines(&["app"]);
+    assert_eq!(
+        lines[2],
+        "app: is REVIEW_IN_PROGRESS: deleting it (an earlier change set was never executed); it will be created again",
+        "{output}"
+    );
+    assert!(lines.contains(&"app: created".to_string()), "{output}");
+    assert_eq!(
+        responder.actions()[..5],
+        strings(&[
+            "DescribeStacks",
+            "DescribeStackEvents",
+            "DeleteStack",
+            "DescribeStackEvents",
+            "DescribeStacks",
+        ])
+    );
+}
