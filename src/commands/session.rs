@@ -1,5 +1,5 @@
 //! AWS configuration shared by every command: the standard credential chain, the region by
-//! gapfill's precedence, and the SDK's adaptive retry mode.
+//! gapfill's precedence, and the SDK's standard retry mode.
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -7,7 +7,9 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use crate::cli::GlobalArgs;
 use crate::error::Error;
 
-/// Attempts per CloudFormation call; adaptive mode also rate-limits the client when throttled.
+/// Attempts per CloudFormation call. Standard mode: exponential backoff with full jitter (up
+/// to 20 s) and a retry quota. Not adaptive mode: its client-side rate limiter, once
+/// throttled, slows every later call of the run to about one per two seconds.
 const MAX_ATTEMPTS: u32 = 10;
 
 /// Loads credentials and region. Region precedence: `--region`, `AWS_REGION` /
@@ -18,7 +20,7 @@ pub async fn load(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<SdkConfig, Error> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS));
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
     if let Some(profile) = &global.profile {
         loader = loader.profile_name(profile);
     }
