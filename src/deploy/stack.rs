@@ -185,12 +185,9 @@ impl StackDeploy {
             change_set: change_set_name.clone(),
             changes,
         });
-        // A new stack's events all belong to this deploy; an existing one's history does not.
-        let baseline = if create {
-            None
-        } else {
-            self.cfn.newest_event(&input.name).await?
-        };
+        // Events before this point (REVIEW_IN_PROGRESS of a new stack, an old stack's history)
+        // are not this deploy's.
+        let baseline = self.cfn.newest_event(&input.name).await?;
         let token = uuid::Uuid::new_v4().to_string();
         self.cfn
             .execute_change_set(&input.name, &change_set, &token)
