@@ -1,9 +1,11 @@
 """Launch moto's server for gapfill's demo, tests and benchmarks.
 
-moto (pinned in emulator.sh) gets two things wrong on gapfill's default deploy path:
+moto (pinned in emulator.sh) gets three things wrong on gapfill's deploy path:
 - executing a change set leaves the stack's outputs, parameters, tags and exports as they
   were before (a CREATE change set leaves no outputs at all);
-- stacks never report the Capabilities they were deployed with.
+- stacks never report the Capabilities they were deployed with;
+- a TemplateURL on the emulator's own loopback address (path style, as any S3 client writes
+  to it) is read as a virtual-hosted bucket; only "localhost" URLs are read path style.
 Real CloudFormation does both. This launcher corrects them inside moto, where the emulator is
 started, so gapfill's product code never needs to know which endpoint it talks to. Re-check
 when moving the moto version.
@@ -14,6 +16,7 @@ import os
 
 from moto.cloudformation import models as cfn
 from moto.cloudformation import responses as cfn_responses
+from moto.cloudformation import utils as cfn_utils
 
 
 def _find_change_set(backend, change_set_name):
@@ -59,6 +62,18 @@ def _create_change_set(self):
 
 
 cfn_responses.CloudFormationResponse.create_change_set = _create_change_set
+
+
+_original_get_stack_from_s3_url = cfn_utils.get_stack_from_s3_url
+
+
+def _get_stack_from_s3_url(template_url, *args, **kwargs):
+    return _original_get_stack_from_s3_url(template_url.replace("//127.0.0.1:", "//localhost:", 1), *args, **kwargs)
+
+
+for _module in (cfn_utils, cfn, cfn_responses):
+    if hasattr(_module, "get_stack_from_s3_url"):
+        _module.get_stack_from_s3_url = _get_stack_from_s3_url
 
 
 def main():

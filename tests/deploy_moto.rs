@@ -412,3 +412,74 @@ fn validation_errors_make_no_aws_call() {
         "the recorder sees calls when there are any; {output}"
     );
 }
+
+#[test]
+fn a_template_over_the_inline_limit_goes_through_the_artifact_bucket() {
+    let endpoint = emulator();
+    let stack = unique("big");
+    let bucket = unique("gapfill-artifacts");
+    let description = "x".repeat(52_000);
+    let project = TempProject::new();
+    project.write(
+        "big.yaml",
+        &format!("Description: {description}\nResources:\n  Queue: {{Type: AWS::SQS::Queue}}\nOutputs:\n  QueueArn: {{Value: !GetAtt Queue.Arn}}\n"),
+    );
+    project.write(
+        "gapfill.yaml",
+        &format!("artifacts: {{bucket: {bucket}, prefix: cfn}}\nstacks:\n  {stack}:\n    template: big.yaml\n"),
+    );
+    gapfill(
+        &project,
+        &endpoint,
+        &[
+            "call",
+            "s3:CreateBucket",
+            "--input",
+            &format!("{{\"Bucket\":\"{bucket}\"}}"),
+        ],
+    )
+    .assert_code(0);
+
+    let proxy = Proxy::forward_to(&endpoint);
+    let first = deploy(&project, proxy.url(), &[]);
+    first.assert_code(0);
+    assert!(
+        first.stdout.contains(&format!("{stack}  created")),
+        "{first}"
+    );
+    let requests = proxy.requests();
+    let create = requests
+        .iter()
+        .find(|request| request.action == "CreateChangeSet")
+        .unwrap_or_else(|| panic!("no CreateChangeSet in {:?}", proxy.actions()));
+    assert_eq!(
+        create.param("TemplateBody"),
+        None,
+        "the body must not be sent inline"
+    );
+    let url = create.param("TemplateURL").expect("a TemplateURL");
+    assert!(
+        url.contains(&format!("/{bucket}/cfn/{stack}/")) && url.ends_with(".template"),
+        "{url}"
+    );
+
+    let listed = gapfill(
+        &project,
+        &endpoint,
+        &[
+            "call",
+            "s3:ListObjectsV2",
+            "--input",
+            &format!("{{\"Bucket\":\"{bucket}\"}}"),
+            "--query",
+            "KeyCount",
+        ],
+    );
+    listed.assert_code(0);
+    assert_eq!(listed.stdout.trim(), "1", "{listed}");
+    assert!(outputs_json(&project, &endpoint)[&stack]["QueueArn"].is_string());
+
+    let again = deploy(&project, &endpoint, &[]);
+    again.assert_code(0);
+    assert!(again.stdout.contains("no changes"), "{again}");
+}

@@ -2,10 +2,14 @@
 //! the reporter renders the events.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::aws::catalog::Catalog;
+use crate::aws::invoke::Client;
 use crate::cli::{DeployArgs, Format, GlobalArgs};
 use crate::commands::{outputs, session, validate};
+use crate::deploy::artifacts::ArtifactStore;
 use crate::deploy::{Cfn, DeployOptions, StackDeploy};
 use crate::error::Error;
 use crate::events::{EventSink, RunEventKind};
@@ -40,6 +44,7 @@ pub async fn run(
     });
     let deployer = StackDeploy {
         cfn: Cfn::new(aws_sdk_cloudformation::Client::new(&sdk)),
+        artifacts: artifact_store(&plan, &sdk, env)?,
         sink: sink.clone(),
         options: DeployOptions {
             timeout: args.timeout,
@@ -64,6 +69,40 @@ pub async fn run(
     } else {
         crate::exit_code::ERROR
     })
+}
+
+/// The artifact bucket's client, when the project names one.
+fn artifact_store(
+    plan: &Plan,
+    sdk: &aws_config::SdkConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Arc<ArtifactStore>>, Error> {
+    let Some(artifacts) = &plan.artifacts else {
+        return Ok(None);
+    };
+    let client = Client::new(sdk)
+        .map_err(|error| {
+            Error::new(format!(
+                "cannot set up the AWS client for the artifact bucket: {error}"
+            ))
+        })?
+        .catalog(Arc::new(catalog(plan.models_dir.clone(), env)));
+    Ok(Some(Arc::new(ArtifactStore::new(
+        client,
+        artifacts.bucket.clone(),
+        artifacts.prefix.clone(),
+    ))))
+}
+
+/// The models: `GAPFILL_MODELS_DIR` first, then the project's `models_dir`, then built-in.
+pub fn catalog(
+    project_models: Option<std::path::PathBuf>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Catalog {
+    match env("GAPFILL_MODELS_DIR").filter(|dir| !dir.is_empty()) {
+        Some(dir) => Catalog::new(Some(dir.into())),
+        None => Catalog::new(project_models),
+    }
 }
 
 fn requested_display(format: Format) -> Result<Requested, Error> {

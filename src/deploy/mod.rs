@@ -1,5 +1,6 @@
 //! Stage 3a: deploying one CloudFormation stack through a change set, emitting events.
 
+pub mod artifacts;
 pub mod cfn;
 pub mod poll;
 pub mod stack;

@@ -3,15 +3,18 @@
 //! create a change set, execute it, watch its events, and report the outcome.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use indexmap::IndexMap;
 
+use super::artifacts::ArtifactStore;
 use super::cfn::{Cfn, CfnError, ChangeSetRequest, ChangeSetState, DeployedStack};
 use super::poll::PollPolicy;
 use super::status::{self, Category};
 use crate::events::{EventSink, ResourceEvent, RunEventKind, StackOutcome};
+use crate::plan::INLINE_TEMPLATE_LIMIT;
 
 /// Settings of a deploy that apply to every stack.
 #[derive(Debug, Clone)]
@@ -41,8 +44,6 @@ impl Default for DeployOptions {
 pub struct StackInput {
     pub name: String,
     pub template_body: String,
-    /// Set when the template was uploaded because it is too large to send inline.
-    pub template_url: Option<String>,
     pub parameters: Vec<(String, String)>,
     pub tags: Vec<(String, String)>,
     pub capabilities: Vec<String>,
@@ -102,6 +103,8 @@ pub struct StackDeploy {
     pub cfn: Cfn,
     pub sink: EventSink,
     pub options: DeployOptions,
+    /// Where templates over the inline limit go; the plan guarantees it is set when needed.
+    pub artifacts: Option<Arc<ArtifactStore>>,
 }
 
 /// How a watched operation ended.
@@ -137,16 +140,16 @@ impl StackDeploy {
             }
         }
         let create = existing.is_none();
+        let template_url = self.template_url(input).await?;
         let change_set_name = format!("gapfill-{}", Utc::now().format("%Y%m%d-%H%M%S-%3f"));
         let request = ChangeSetRequest {
             stack: &input.name,
             name: &change_set_name,
             create,
-            template_body: input
-                .template_url
+            template_body: template_url
                 .is_none()
                 .then_some(input.template_body.as_str()),
-            template_url: input.template_url.as_deref(),
+            template_url: template_url.as_deref(),
             parameters: &input.parameters,
             tags: &input.tags,
             capabilities: &input.capabilities,
@@ -199,6 +202,24 @@ impl StackDeploy {
             .watch(&input.name, &input.name, baseline, started)
             .await?;
         self.finish(input, create, end).await
+    }
+
+    /// Uploads a template over the inline limit; `None` when it can be sent inline.
+    async fn template_url(&self, input: &StackInput) -> Result<Option<String>, Failure> {
+        if input.template_body.len() <= INLINE_TEMPLATE_LIMIT {
+            return Ok(None);
+        }
+        let Some(store) = &self.artifacts else {
+            return Err(Failure::new(
+                format!("template is {} bytes, over the {INLINE_TEMPLATE_LIMIT} bytes CloudFormation takes inline", input.template_body.len()),
+                Some("set `artifacts: { bucket: NAME }` in the project file".into()),
+            ));
+        };
+        let url = store
+            .upload(&input.name, &input.template_body)
+            .await
+            .map_err(|reason| Failure::new(reason, None))?;
+        Ok(Some(url))
     }
 
     /// The outcome once the operation has ended, with the stack's outputs.

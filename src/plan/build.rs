@@ -54,6 +54,11 @@ pub fn build(
         region: project.spec.region.clone(),
         stacks,
         artifacts: project.spec.artifacts.clone(),
+        models_dir: project
+            .spec
+            .models_dir
+            .as_ref()
+            .map(|dir| project.dir.join(dir)),
         redactor,
     })
 }

@@ -29,6 +29,8 @@ pub struct Plan {
     pub stacks: Vec<StackPlan>,
     /// Where large templates go.
     pub artifacts: Option<ArtifactSpec>,
+    /// The project's own botocore-format models, overriding the built-in ones.
+    pub models_dir: Option<PathBuf>,
     /// The run's secrets.
     pub redactor: Redactor,
 }

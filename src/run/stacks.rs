@@ -220,7 +220,6 @@ pub fn stack_input(
     Ok(StackInput {
         name: stack.name.clone(),
         template_body: stack.template_body.clone(),
-        template_url: None,
         parameters,
         tags,
         capabilities: stack
