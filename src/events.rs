@@ -56,8 +56,11 @@ pub enum RunEventKind {
         outcome: StackOutcome,
         outputs: IndexMap<String, String>,
     },
-    /// The run is over.
-    RunFinished { stats: RunStats },
+    /// The run is over: the counts, and every stack's outcome in plan order.
+    RunFinished {
+        stats: RunStats,
+        stacks: Vec<(String, StackOutcome)>,
+    },
 }
 
 /// One resource change of a change set.

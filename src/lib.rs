@@ -86,9 +86,10 @@ async fn dispatch(
         Command::Validate => commands::validate::run(&cli.global, env, redactor, &mut stdout),
         Command::Outputs => commands::outputs::run(&cli.global, env, redactor, &mut stdout).await,
         Command::Call(args) => {
-            let region = commands::session::project_region(&cli.global.project);
-            let sdk = commands::session::load(&cli.global, region.as_deref(), env).await?;
-            commands::call::run(args, &sdk, &mut stdout)
+            let hints = commands::session::project_hints(&cli.global.project);
+            let sdk = commands::session::load(&cli.global, hints.region.as_deref(), env).await?;
+            let catalog = commands::session::catalog(hints.models_dir, env);
+            commands::call::run(args, &sdk, catalog, &mut stdout)
                 .await
                 .map_err(|error| Error::new(error.to_string()))?;
             Ok(exit_code::SUCCESS)

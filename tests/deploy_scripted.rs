@@ -115,6 +115,7 @@ fn a_create_polled_over_several_ticks_prints_every_event_once_in_order() {
             "app: CREATE_COMPLETE Table (AWS::DynamoDB::Table)",
             "app: CREATE_COMPLETE app (AWS::CloudFormation::Stack)",
             "app: created",
+            "app: result: created",
             "done in <duration>: 1 created, 0 updated, 0 unchanged, 0 failed, 0 skipped",
         ]),
         "{output}"
@@ -405,6 +406,7 @@ fn update_rollback_failed_stops_with_the_remedy_and_changes_nothing() {
             "app: started",
             &format!("app: failed: stack is in UPDATE_ROLLBACK_FAILED: {ROLLBACK_FAILED_REASON}"),
             "app: hint: run `gapfill deploy --continue-update-rollback`, or `aws cloudformation continue-update-rollback --stack-name app` (add --resources-to-skip for resources that cannot roll back)",
+            "app: result: failed",
             "done in <duration>: 0 created, 0 updated, 0 unchanged, 1 failed, 0 skipped",
         ]),
         "{output}"
@@ -606,6 +608,7 @@ fn an_empty_change_set_is_no_changes_and_is_deleted() {
             "deploy scripted: 1 stack(s): app",
             "app: started",
             "app: no changes (empty change set)",
+            "app: result: no changes",
             "done in <duration>: 0 created, 0 updated, 1 unchanged, 0 failed, 0 skipped",
         ]),
         "{output}"
@@ -789,10 +792,11 @@ fn a_failed_update_that_rolls_back_reports_its_cause() {
         "{output}"
     );
     assert_eq!(
-        lines[lines.len() - 3..],
+        lines[lines.len() - 4..],
         strings(&[
             &format!("app: failed: UPDATE_ROLLBACK_COMPLETE: Table (AWS::DynamoDB::Table) UPDATE_FAILED: {cause}"),
             "app: hint: the update was rolled back; the stack is as it was before this deploy",
+            "app: result: failed",
             "done in <duration>: 0 created, 0 updated, 0 unchanged, 1 failed, 0 skipped",
         ]),
         "{output}"
@@ -830,10 +834,11 @@ fn a_stack_that_never_finishes_times_out_with_a_hint() {
     output.assert_code(1);
     let lines = output.plain_lines(&["app"]);
     assert_eq!(
-        lines[lines.len() - 3..],
+        lines[lines.len() - 4..],
         strings(&[
             "app: failed: timed out after 2s waiting for the stack (still CREATE_IN_PROGRESS)",
             "app: hint: raise --timeout; running gapfill again waits for `app` where it is",
+            "app: result: failed",
             "done in <duration>: 0 created, 0 updated, 0 unchanged, 1 failed, 0 skipped",
         ]),
         "{output}"

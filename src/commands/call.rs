@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use crate::aws::catalog::Catalog;
 use crate::aws::error::CallError;
 use crate::aws::invoke::{Client, LoadedService};
 use crate::aws::paginate::{paginate, search, PaginatorConfig};
@@ -50,9 +51,12 @@ pub struct CallArgs {
 pub async fn run(
     args: &CallArgs,
     sdk: &aws_config::SdkConfig,
+    catalog: Catalog,
     out: &mut dyn Write,
 ) -> Result<(), CallError> {
-    let client = Client::new(sdk)?.endpoint_url(args.endpoint_url.clone());
+    let client = Client::new(sdk)?
+        .catalog(Arc::new(catalog))
+        .endpoint_url(args.endpoint_url.clone());
     run_with_client(args, &client, out).await
 }
 

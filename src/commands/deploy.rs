@@ -5,7 +5,6 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::aws::catalog::Catalog;
 use crate::aws::invoke::Client;
 use crate::cli::{DeployArgs, Format, GlobalArgs};
 use crate::commands::{outputs, session, validate};
@@ -55,6 +54,16 @@ pub async fn run(
     let result = deploy_stacks(&plan, &deployer, usize::from(args.max_concurrency)).await;
     sink.emit(RunEventKind::RunFinished {
         stats: result.stats,
+        stacks: plan
+            .stacks
+            .iter()
+            .filter_map(|stack| {
+                result
+                    .results
+                    .get(&stack.name)
+                    .map(|r| (stack.name.clone(), r.outcome.clone()))
+            })
+            .collect(),
     });
     // The reporter ends when the last sender is gone.
     drop(deployer);
@@ -86,23 +95,12 @@ fn artifact_store(
                 "cannot set up the AWS client for the artifact bucket: {error}"
             ))
         })?
-        .catalog(Arc::new(catalog(plan.models_dir.clone(), env)));
+        .catalog(Arc::new(session::catalog(plan.models_dir.clone(), env)));
     Ok(Some(Arc::new(ArtifactStore::new(
         client,
         artifacts.bucket.clone(),
         artifacts.prefix.clone(),
     ))))
-}
-
-/// The models: `GAPFILL_MODELS_DIR` first, then the project's `models_dir`, then built-in.
-pub fn catalog(
-    project_models: Option<std::path::PathBuf>,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Catalog {
-    match env("GAPFILL_MODELS_DIR").filter(|dir| !dir.is_empty()) {
-        Some(dir) => Catalog::new(Some(dir.into())),
-        None => Catalog::new(project_models),
-    }
 }
 
 fn requested_display(format: Format) -> Result<Requested, Error> {

@@ -4,6 +4,7 @@
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+use crate::aws::catalog::Catalog;
 use crate::cli::GlobalArgs;
 use crate::error::Error;
 
@@ -51,10 +52,41 @@ pub async fn load_with_region(
     Ok(config)
 }
 
-/// The `region:` of the project file, if there is a readable one; commands that do not need
-/// the project (`call`) still honour its region.
-pub fn project_region(path: &std::path::Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let document: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
-    document.get("region")?.as_str().map(str::to_string)
+/// What `call` takes from the project file when there is a readable one: its region and
+/// its models directory (relative to the file). `call` works without a project.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ProjectHints {
+    pub region: Option<String>,
+    pub models_dir: Option<std::path::PathBuf>,
+}
+
+pub fn project_hints(path: &std::path::Path) -> ProjectHints {
+    let Some(document) = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| serde_yaml::from_str::<serde_yaml::Value>(&text).ok())
+    else {
+        return ProjectHints::default();
+    };
+    let text = |key: &str| {
+        document
+            .get(key)
+            .and_then(serde_yaml::Value::as_str)
+            .map(str::to_string)
+    };
+    let dir = path.parent().unwrap_or(std::path::Path::new(""));
+    ProjectHints {
+        region: text("region"),
+        models_dir: text("models_dir").map(|models| dir.join(models)),
+    }
+}
+
+/// The models: `GAPFILL_MODELS_DIR` first, then the project's `models_dir`, then built-in.
+pub fn catalog(
+    project_models: Option<std::path::PathBuf>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Catalog {
+    match env("GAPFILL_MODELS_DIR").filter(|dir| !dir.is_empty()) {
+        Some(dir) => Catalog::new(Some(dir.into())),
+        None => Catalog::new(project_models),
+    }
 }

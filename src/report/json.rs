@@ -97,9 +97,10 @@ fn encode(kind: &RunEventKind) -> (&'static str, Value) {
                 json!({"stack": stack, "outcome": outcome.label(), "reason": reason, "hint": hint, "outputs": outputs}),
             )
         }
-        RunEventKind::RunFinished { stats } => (
+        RunEventKind::RunFinished { stats, stacks } => (
             "run_finished",
             json!({
+                "stacks": stacks.iter().map(|(stack, outcome)| json!({"stack": stack, "outcome": outcome.label()})).collect::<Vec<_>>(),
                 "success": stats.succeeded(),
                 "created": stats.created,
                 "updated": stats.updated,

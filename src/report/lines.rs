@@ -119,7 +119,10 @@ impl<W: Write + Send> Reporter for Lines<W> {
                     self.line(event, stack, &format!("hint: {hint}"))?;
                 }
             }
-            RunEventKind::RunFinished { stats } => {
+            RunEventKind::RunFinished { stats, stacks } => {
+                for (stack, outcome) in stacks {
+                    self.line(event, stack, &format!("result: {}", outcome.label()))?;
+                }
                 let at = event.at.format("%Y-%m-%dT%H:%M:%SZ");
                 writeln!(
                     self.out,
@@ -216,6 +219,16 @@ mod tests {
                     created: 1,
                     ..RunStats::default()
                 },
+                stacks: vec![
+                    ("data".into(), StackOutcome::Created),
+                    (
+                        "ingest".into(),
+                        StackOutcome::Failed {
+                            reason: "x".into(),
+                            hint: None,
+                        },
+                    ),
+                ],
             },
         ];
         for kind in events {
@@ -229,6 +242,8 @@ mod tests {
              2026-11-24T08:00:00Z data      + AWS::SQS::Queue Q\n\
              2026-11-24T08:00:00Z ingest  failed: bad token ****\n\
              2026-11-24T08:00:00Z ingest  hint: fix it\n\
+             2026-11-24T08:00:00Z data    result: created\n\
+             2026-11-24T08:00:00Z ingest  result: failed\n\
              2026-11-24T08:00:00Z done in 2.5s: 1 created, 0 updated, 0 unchanged, 1 failed, 0 skipped\n"
         );
         assert!(!text.contains('\u{1b}'));

@@ -184,7 +184,7 @@ impl<W: Write + Send> Live<W> {
                     row.finished = Some((outcome.clone(), took));
                 }
             }
-            RunEventKind::RunFinished { stats } => {
+            RunEventKind::RunFinished { stats, stacks: _ } => {
                 self.draw()?;
                 self.drawn = 0;
                 writeln!(
