@@ -80,8 +80,24 @@ generated="$root/.emulator/bench20"
 rm -rf "$generated"
 generate "$generated"
 
+# The issue's reference shape: two stacks whose outputs feed a third.
+three="$root/.emulator/bench3"
+rm -rf "$three"
+mkdir -p "$three"
+cp "$generated/stacks/queue.yaml" "$three/queue.yaml"
+cat >"$three/gapfill.yaml" <<'YAML'
+project: bench3
+stacks:
+  bench3-a: { template: queue.yaml }
+  bench3-b: { template: queue.yaml }
+  bench3-c:
+    template: queue.yaml
+    parameters: { Upstream: "${bench3-a.QueueArn},${bench3-b.QueueArn}" }
+YAML
+
 printf '%-22s %6s %10s %8s %9s %10s %8s %9s\n' project stacks fresh calls/st peak-rss no-op calls/st peak-rss
 report "example (gapfill.yaml)" 2 "$root/gapfill.yaml"
+report "3 stacks, 2 outputs->1" 3 "$three/gapfill.yaml"
 report "generated 20 stacks" 20 "$generated/gapfill.yaml"
 echo
 echo "reference (issue #2, Sceptre launch, 3 stacks on moto): fresh 6.0 s / 10 calls, no-op 0.75 s, peak RSS 69 MB"

@@ -28,3 +28,18 @@ step "gapfill deploy again: nothing changed, nothing to do"
 
 step "outputs for the next CI job (--format dotenv)"
 "$gapfill" outputs --format dotenv
+
+step "gapfill call: any AWS operation, fed by stack outputs"
+eval "$("$gapfill" outputs --format env)"
+"$gapfill" call lambda:PutFunctionConcurrency \
+  --input "{\"FunctionName\": \"$CATALOG_INGEST_IMPORTER_NAME\", \"ReservedConcurrentExecutions\": 5}"
+"$gapfill" call lambda:GetFunctionConcurrency --input "{\"FunctionName\": \"$CATALOG_INGEST_IMPORTER_NAME\"}"
+"$gapfill" call sqs:SetQueueAttributes \
+  --input "{\"QueueUrl\": \"$CATALOG_DATA_QUEUE_URL\", \"Attributes\": {\"RedrivePolicy\": \"{\\\"deadLetterTargetArn\\\":\\\"$CATALOG_DATA_DEAD_LETTER_QUEUE_ARN\\\",\\\"maxReceiveCount\\\":5}\"}}"
+"$gapfill" call sqs:GetQueueAttributes --input "{\"QueueUrl\": \"$CATALOG_DATA_QUEUE_URL\", \"AttributeNames\": [\"RedrivePolicy\"]}" --query Attributes
+
+step "gapfill call --dry-run: the signed request, secrets redacted, nothing sent"
+"$gapfill" call logs:PutRetentionPolicy --input '{"logGroupName": "/aws/lambda/catalog-importer-demo", "retentionInDays": 30}' --dry-run
+
+step "a typo is caught before anything is sent"
+"$gapfill" call lambda:PutFunctionConcurrency --input '{"FunctionName": "x", "ReservedConcurrentExecution": 5}' || true
