@@ -5,8 +5,6 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::commands::call::CallArgs;
-
 const EXIT_CODES: &str = "Exit codes:
   0  success: deployed, in sync, or nothing to change
   1  error: bad input or usage, a failed stack or step, an AWS error
@@ -77,6 +75,35 @@ pub enum Command {
     Call(CallArgs),
     /// Check the project, its templates and references without calling AWS.
     Validate,
+}
+
+/// Call any AWS API operation.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct CallArgs {
+    /// The operation, as `service:Operation` (botocore service names: `s3:ListBuckets`,
+    /// `logs:DescribeLogGroups`, `dynamodb:DescribeTable`).
+    pub target: String,
+    /// The input: JSON text, `@path` to read a file, or `-` for standard input.
+    #[arg(long, value_name = "JSON|@FILE|-")]
+    pub input: Option<String>,
+    /// A JMESPath expression applied to the output before printing.
+    #[arg(long, value_name = "JMESPATH")]
+    pub query: Option<String>,
+    /// Fetch every page and aggregate the results.
+    #[arg(long)]
+    pub paginate: bool,
+    /// Wait with this waiter of the service (for example `TableExists`).
+    #[arg(long, value_name = "WAITER")]
+    pub wait_for: Option<String>,
+    /// Send the request to this endpoint instead of AWS's (S3 then uses path-style addressing).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Print the request that would be sent (credentials and signatures redacted).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print an input template for the operation.
+    #[arg(long)]
+    pub skeleton: bool,
 }
 
 /// `gapfill deploy`.

@@ -17,35 +17,7 @@ use crate::aws::error::CallError;
 use crate::aws::invoke::{Client, LoadedService};
 use crate::aws::paginate::{paginate, search, PaginatorConfig};
 use crate::aws::waiter::{wait, TokioSleeper, WaiterConfig};
-
-/// Call any AWS API operation.
-#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
-pub struct CallArgs {
-    /// The operation, as `service:Operation` (botocore service names: `s3:ListBuckets`,
-    /// `logs:DescribeLogGroups`, `dynamodb:DescribeTable`).
-    pub target: String,
-    /// The input: JSON text, `@path` to read a file, or `-` for standard input.
-    #[arg(long, value_name = "JSON|@FILE|-")]
-    pub input: Option<String>,
-    /// A JMESPath expression applied to the output before printing.
-    #[arg(long, value_name = "JMESPATH")]
-    pub query: Option<String>,
-    /// Fetch every page and aggregate the results.
-    #[arg(long)]
-    pub paginate: bool,
-    /// Wait with this waiter of the service (for example `TableExists`).
-    #[arg(long, value_name = "WAITER")]
-    pub wait_for: Option<String>,
-    /// Send the request to this endpoint instead of AWS's (S3 then uses path-style addressing).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
-    /// Print the request that would be sent (credentials and signatures redacted).
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Print an input template for the operation.
-    #[arg(long)]
-    pub skeleton: bool,
-}
+use crate::cli::CallArgs;
 
 /// Runs `gapfill call` with the product client.
 pub async fn run(

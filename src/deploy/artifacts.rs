@@ -5,6 +5,7 @@
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use crate::aws::error::CallError;
 use crate::aws::invoke::Client;
 
 /// Where large templates are uploaded.
@@ -50,25 +51,21 @@ impl ArtifactStore {
     /// the object was written to.
     pub async fn upload(&self, stack: &str, body: &str) -> Result<String, String> {
         let input = json!({"Bucket": self.bucket, "Key": self.key(stack, body), "Body": body});
+        let failed = |error: CallError| {
+            format!(
+                "cannot upload the template to s3://{}: {error}",
+                self.bucket
+            )
+        };
         let prepared = self
             .client
             .prepare("s3", "PutObject", &input)
             .await
-            .map_err(|error| {
-                format!(
-                    "cannot upload the template to s3://{}: {error}",
-                    self.bucket
-                )
-            })?;
+            .map_err(failed)?;
         self.client
             .call("s3", "PutObject", &input)
             .await
-            .map_err(|error| {
-                format!(
-                    "cannot upload the template to s3://{}: {error}",
-                    self.bucket
-                )
-            })?;
+            .map_err(failed)?;
         Ok(prepared.url)
     }
 }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use crate::events::{RunEvent, RunEventKind, StackOutcome};
 use crate::redact::Redactor;
 
-use super::{seconds, Reporter};
+use super::{resource_event_text, seconds, summary_text, Reporter};
 
 /// The CI reporter.
 pub struct Lines<W: Write + Send> {
@@ -85,18 +85,7 @@ impl<W: Write + Send> Reporter for Lines<W> {
             RunEventKind::StackResourceEvent {
                 stack,
                 event: resource,
-            } => {
-                let reason = resource
-                    .reason
-                    .as_deref()
-                    .map(|r| format!(": {r}"))
-                    .unwrap_or_default();
-                let text = format!(
-                    "{} {} ({}){reason}",
-                    resource.status, resource.logical_id, resource.resource_type
-                );
-                self.line(event, stack, &text)?;
-            }
+            } => self.line(event, stack, &resource_event_text(resource))?,
             RunEventKind::StackHeartbeat {
                 stack,
                 status,
@@ -124,16 +113,7 @@ impl<W: Write + Send> Reporter for Lines<W> {
                     self.line(event, stack, &format!("result: {}", outcome.label()))?;
                 }
                 let at = event.at.format("%Y-%m-%dT%H:%M:%SZ");
-                writeln!(
-                    self.out,
-                    "{at} done in {}: {} created, {} updated, {} unchanged, {} failed, {} skipped",
-                    seconds(event.elapsed),
-                    stats.created,
-                    stats.updated,
-                    stats.unchanged,
-                    stats.failed,
-                    stats.skipped
-                )?;
+                writeln!(self.out, "{at} {}", summary_text(stats, event.elapsed))?;
             }
         }
         self.out.flush()

@@ -10,7 +10,7 @@ use crate::events::{RunEvent, RunEventKind, StackOutcome};
 use crate::redact::Redactor;
 
 use super::lines::{outcome_text, symbol};
-use super::{seconds, Reporter};
+use super::{resource_event_text, seconds, summary_text, Reporter};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -140,18 +140,7 @@ impl<W: Write + Send> Live<W> {
                 stack,
                 event: resource,
             } => {
-                let reason = resource
-                    .reason
-                    .as_deref()
-                    .map(|r| format!(": {r}"))
-                    .unwrap_or_default();
-                self.log(
-                    stack,
-                    &format!(
-                        "{} {} ({}){reason}",
-                        resource.status, resource.logical_id, resource.resource_type
-                    ),
-                )?;
+                self.log(stack, &resource_event_text(resource))?;
                 self.set_state(
                     stack,
                     format!("{} {}", resource.status, resource.logical_id),
@@ -187,16 +176,7 @@ impl<W: Write + Send> Live<W> {
             RunEventKind::RunFinished { stats, stacks: _ } => {
                 self.draw()?;
                 self.drawn = 0;
-                writeln!(
-                    self.out,
-                    "done in {}: {} created, {} updated, {} unchanged, {} failed, {} skipped",
-                    seconds(event.elapsed),
-                    stats.created,
-                    stats.updated,
-                    stats.unchanged,
-                    stats.failed,
-                    stats.skipped
-                )?;
+                writeln!(self.out, "{}", summary_text(stats, event.elapsed))?;
                 return Ok(());
             }
         }

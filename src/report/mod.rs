@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::events::RunEvent;
+use crate::events::{ResourceEvent, RunEvent, RunStats};
 
 pub use display::{resolve, Display};
 
@@ -58,4 +58,30 @@ pub async fn drive(
 /// Seconds with one decimal, the way durations show in every reporter.
 pub fn seconds(duration: Duration) -> String {
     format!("{:.1}s", duration.as_secs_f64())
+}
+
+/// How a CloudFormation event reads: `STATUS LogicalId (Type): reason`.
+pub fn resource_event_text(event: &ResourceEvent) -> String {
+    let reason = event
+        .reason
+        .as_deref()
+        .map(|r| format!(": {r}"))
+        .unwrap_or_default();
+    format!(
+        "{} {} ({}){reason}",
+        event.status, event.logical_id, event.resource_type
+    )
+}
+
+/// The closing line of a run.
+pub fn summary_text(stats: &RunStats, elapsed: Duration) -> String {
+    format!(
+        "done in {}: {} created, {} updated, {} unchanged, {} failed, {} skipped",
+        seconds(elapsed),
+        stats.created,
+        stats.updated,
+        stats.unchanged,
+        stats.failed,
+        stats.skipped
+    )
 }

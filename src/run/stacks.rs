@@ -14,10 +14,10 @@ use crate::redact::Redactor;
 /// What a deploy of all stacks ended with.
 #[derive(Debug, Default)]
 pub struct DeployRun {
-    /// Each stack's result, in plan order (absent for none: every stack gets one).
+    /// Each stack's result, in the order they finished; every stack gets one.
     pub results: IndexMap<String, StackResult>,
     pub stats: RunStats,
-    /// Outputs of every stack that has them.
+    /// Outputs of every stack that deployed.
     pub outputs: StackOutputs,
 }
 
@@ -35,159 +35,158 @@ pub async fn deploy_stacks(
     deployer: &StackDeploy,
     max_concurrency: usize,
 ) -> DeployRun {
-    let sink = &deployer.sink;
-    let mut states = vec![NodeState::Waiting; plan.stacks.len()];
-    let mut run = DeployRun::default();
+    let mut scheduler = Scheduler {
+        plan,
+        sink: &deployer.sink,
+        states: vec![NodeState::Waiting; plan.stacks.len()],
+        run: DeployRun::default(),
+    };
     let mut running: JoinSet<(usize, StackResult)> = JoinSet::new();
     loop {
-        skip_blocked(plan, &mut states, &mut run, sink);
-        for index in ready(plan, &states) {
+        scheduler.skip_blocked();
+        for index in scheduler.ready() {
             if running.len() >= max_concurrency.max(1) {
                 break;
             }
-            let stack = &plan.stacks[index];
-            sink.emit(RunEventKind::StackStarted {
-                stack: stack.name.clone(),
-            });
-            states[index] = NodeState::Running;
-            match stack_input(stack, &run.outputs, &plan.redactor) {
-                Ok(input) => {
-                    let deployer = deployer.clone();
-                    running.spawn(async move { (index, deployer.run(&input).await) });
-                }
-                Err(missing) => {
-                    let outcome = StackOutcome::Failed {
-                        reason: missing.to_string(),
-                        hint: Some("the output is declared in the template but absent: check its Condition".into()),
-                    };
-                    finish(
-                        plan,
-                        index,
-                        StackResult {
-                            outcome,
-                            outputs: IndexMap::new(),
-                        },
-                        &mut states,
-                        &mut run,
-                        sink,
-                    );
-                }
+            if let Some(input) = scheduler.start(index) {
+                let deployer = deployer.clone();
+                running.spawn(async move { (index, deployer.run(&input).await) });
             }
         }
         let Some(joined) = running.join_next().await else {
             break;
         };
         match joined {
-            Ok((index, result)) => finish(plan, index, result, &mut states, &mut run, sink),
+            Ok((index, result)) => scheduler.finish(index, result),
             Err(error) => {
-                // A panicking task loses its index; mark every running stack as failed so the
-                // run still ends with a complete account.
+                // A panicking task loses its index; fail every running stack so the run still
+                // ends with a complete account.
                 let reason = format!("internal error while deploying: {error}");
-                let stuck: Vec<usize> = (0..states.len())
-                    .filter(|&i| states[i] == NodeState::Running)
-                    .collect();
-                for index in stuck {
-                    let outcome = StackOutcome::Failed {
-                        reason: reason.clone(),
-                        hint: None,
-                    };
-                    finish(
-                        plan,
-                        index,
-                        StackResult {
-                            outcome,
-                            outputs: IndexMap::new(),
-                        },
-                        &mut states,
-                        &mut run,
-                        sink,
-                    );
+                for index in scheduler.in_state(NodeState::Running) {
+                    scheduler.fail(index, reason.clone(), None);
                 }
             }
         }
     }
-    run
+    scheduler.run
 }
 
-/// Waiting stacks whose dependencies are all deployed, in plan order.
-fn ready(plan: &Plan, states: &[NodeState]) -> Vec<usize> {
-    (0..plan.stacks.len())
-        .filter(|&index| states[index] == NodeState::Waiting)
-        .filter(|&index| {
-            plan.stacks[index]
-                .depends_on
-                .iter()
-                .all(|dependency| state_of(plan, states, dependency) == Some(NodeState::Succeeded))
-        })
-        .collect()
+/// The sole owner of the run's state: which stacks wait, run, succeeded or did not deploy.
+struct Scheduler<'a> {
+    plan: &'a Plan,
+    sink: &'a EventSink,
+    states: Vec<NodeState>,
+    run: DeployRun,
 }
 
-/// Marks waiting stacks whose dependencies did not deploy as skipped, transitively.
-fn skip_blocked(plan: &Plan, states: &mut [NodeState], run: &mut DeployRun, sink: &EventSink) {
-    loop {
-        let blocked = (0..plan.stacks.len()).find_map(|index| {
-            if states[index] != NodeState::Waiting {
-                return None;
-            }
-            plan.stacks[index]
-                .depends_on
-                .iter()
-                .find(|dependency| {
-                    state_of(plan, states, dependency) == Some(NodeState::NotDeployed)
-                })
-                .map(|dependency| (index, dependency.clone()))
+impl Scheduler<'_> {
+    fn in_state(&self, state: NodeState) -> Vec<usize> {
+        (0..self.states.len())
+            .filter(|&index| self.states[index] == state)
+            .collect()
+    }
+
+    fn state_of(&self, name: &str) -> Option<NodeState> {
+        self.plan
+            .stacks
+            .iter()
+            .position(|stack| stack.name == name)
+            .map(|index| self.states[index])
+    }
+
+    /// Waiting stacks whose dependencies are all deployed, in plan order.
+    fn ready(&self) -> Vec<usize> {
+        self.in_state(NodeState::Waiting)
+            .into_iter()
+            .filter(|&index| {
+                self.plan.stacks[index]
+                    .depends_on
+                    .iter()
+                    .all(|dependency| self.state_of(dependency) == Some(NodeState::Succeeded))
+            })
+            .collect()
+    }
+
+    /// Marks waiting stacks whose dependencies did not deploy as skipped, transitively.
+    fn skip_blocked(&mut self) {
+        loop {
+            let blocked = self
+                .in_state(NodeState::Waiting)
+                .into_iter()
+                .find_map(|index| {
+                    self.plan.stacks[index]
+                        .depends_on
+                        .iter()
+                        .find(|dependency| {
+                            self.state_of(dependency) == Some(NodeState::NotDeployed)
+                        })
+                        .map(|dependency| (index, dependency.clone()))
+                });
+            let Some((index, dependency)) = blocked else {
+                return;
+            };
+            let outcome = StackOutcome::Skipped {
+                because: format!("`{dependency}` did not deploy"),
+            };
+            self.finish(
+                index,
+                StackResult {
+                    outcome,
+                    outputs: IndexMap::new(),
+                },
+            );
+        }
+    }
+
+    /// Marks the stack running and resolves its input; a missing output fails it at once.
+    fn start(&mut self, index: usize) -> Option<StackInput> {
+        let stack = &self.plan.stacks[index];
+        self.sink.emit(RunEventKind::StackStarted {
+            stack: stack.name.clone(),
         });
-        let Some((index, dependency)) = blocked else {
-            return;
-        };
-        let outcome = StackOutcome::Skipped {
-            because: format!("`{dependency}` did not deploy"),
-        };
-        finish(
-            plan,
+        self.states[index] = NodeState::Running;
+        match stack_input(stack, &self.run.outputs, &self.plan.redactor) {
+            Ok(input) => Some(input),
+            Err(missing) => {
+                let hint = "the output is declared in the template but absent: check its Condition";
+                self.fail(index, missing.to_string(), Some(hint.into()));
+                None
+            }
+        }
+    }
+
+    fn fail(&mut self, index: usize, reason: String, hint: Option<String>) {
+        let outcome = StackOutcome::Failed { reason, hint };
+        self.finish(
             index,
             StackResult {
                 outcome,
                 outputs: IndexMap::new(),
             },
-            states,
-            run,
-            sink,
         );
     }
-}
 
-fn state_of(plan: &Plan, states: &[NodeState], name: &str) -> Option<NodeState> {
-    plan.stacks
-        .iter()
-        .position(|stack| stack.name == name)
-        .map(|index| states[index])
-}
-
-fn finish(
-    plan: &Plan,
-    index: usize,
-    result: StackResult,
-    states: &mut [NodeState],
-    run: &mut DeployRun,
-    sink: &EventSink,
-) {
-    let name = plan.stacks[index].name.clone();
-    states[index] = if result.outcome.is_success() {
-        NodeState::Succeeded
-    } else {
-        NodeState::NotDeployed
-    };
-    run.stats.record(&result.outcome);
-    if result.outcome.is_success() {
-        run.outputs.insert(name.clone(), result.outputs.clone());
+    fn finish(&mut self, index: usize, result: StackResult) {
+        let name = self.plan.stacks[index].name.clone();
+        let succeeded = result.outcome.is_success();
+        self.states[index] = if succeeded {
+            NodeState::Succeeded
+        } else {
+            NodeState::NotDeployed
+        };
+        self.run.stats.record(&result.outcome);
+        if succeeded {
+            self.run
+                .outputs
+                .insert(name.clone(), result.outputs.clone());
+        }
+        self.sink.emit(RunEventKind::StackFinished {
+            stack: name.clone(),
+            outcome: result.outcome.clone(),
+            outputs: result.outputs.clone(),
+        });
+        self.run.results.insert(name, result);
     }
-    sink.emit(RunEventKind::StackFinished {
-        stack: name.clone(),
-        outcome: result.outcome.clone(),
-        outputs: result.outputs.clone(),
-    });
-    run.results.insert(name, result);
 }
 
 /// The stack's request with its dependencies' outputs filled in; secrets registered.
