@@ -184,3 +184,27 @@ fn usage_errors_exit_1_not_clap_s_2() {
     assert!(String::from_utf8_lossy(&help.stdout)
         .contains("2  drift found (drift) or changes pending (plan)"));
 }
+
+#[test]
+fn deploy_without_credentials_stops_before_the_first_stack_with_one_message() {
+    let home = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_gapfill"))
+        .args(["deploy", "--format", "plain"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_clear()
+        .env("HOME", home.path())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(text.starts_with("error: no AWS credentials: "), "{text}");
+    assert!(text.contains("= hint: use a profile"), "{text}");
+    assert!(
+        output.stdout.is_empty(),
+        "no stack may start: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}

@@ -170,6 +170,22 @@ fn describe_api_failure(failure: &ApiFailure) -> String {
     )
 }
 
+/// An error and its sources joined with ": ", each cause once (many errors repeat their
+/// source in their own message; reqwest's top level is often just "error sending request").
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@ use tracing::{debug, debug_span, Instrument};
 use crate::aws::catalog::{suggest, Catalog, ServiceDocuments};
 use crate::aws::customize;
 use crate::aws::endpoint::{self, bind_params, params as builtin, BuiltIns, Endpoint};
+use crate::aws::error::error_chain;
 use crate::aws::error::CallError;
 use crate::aws::http::HttpRequest;
 use crate::aws::model::{Operation, ServiceModel};
@@ -521,17 +522,6 @@ fn non_empty_env(name: &str) -> Option<String> {
 
 fn env_flag(name: &str) -> bool {
     non_empty_env(name).is_some_and(|value| value.eq_ignore_ascii_case("true"))
-}
-
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
 
 /// Test doubles shared by the client's unit tests and the paginator's and waiter's.

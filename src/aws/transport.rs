@@ -5,6 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use crate::aws::error::error_chain;
 use crate::aws::http::{HttpRequest, HttpResponse};
 
 /// The future a transport returns.
@@ -151,17 +152,6 @@ fn classify(url: &str, err: &reqwest::Error) -> TransportError {
 }
 
 /// The error with its sources, since reqwest's top-level message is often just "error sending request".
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,7 @@ pub async fn run(
     let requested = requested_display(global.format)?;
     let plan = validate::load_plan(global, env, redactor)?;
     let sdk = session::load_with_region(global, plan.region.as_deref(), env).await?;
+    session::require_credentials(&sdk).await?;
     let display = display::resolve(
         requested,
         std::io::stdout().is_terminal(),

@@ -5,6 +5,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use crate::aws::catalog::Catalog;
+use crate::aws::error::error_chain;
 use crate::cli::GlobalArgs;
 use crate::error::Error;
 
@@ -50,6 +51,20 @@ pub async fn load_with_region(
             .hint("set `region:` in gapfill.yaml, export AWS_REGION, or pass --region"));
     }
     Ok(config)
+}
+
+/// Resolves credentials once, so a deploy without any stops before its first stack with one
+/// clear message instead of failing every stack.
+pub async fn require_credentials(config: &SdkConfig) -> Result<(), Error> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let Some(provider) = config.credentials_provider() else {
+        return Err(Error::new("no AWS credentials provider is configured"));
+    };
+    provider.provide_credentials().await.map(|_| ()).map_err(|error| {
+        Error::new(format!("no AWS credentials: {}", error_chain(&error))).hint(
+            "use a profile (--profile or AWS_PROFILE; `aws sso login` for SSO), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; in CI, assume a role with OIDC",
+        )
+    })
 }
 
 /// What `call` takes from the project file when there is a readable one: its region and

@@ -11,6 +11,7 @@ use aws_sdk_cloudformation::Client;
 use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
 
+use crate::aws::error::error_chain;
 use crate::events::{ResourceChange, ResourceEvent};
 
 /// A failed CloudFormation call: the operation, and AWS's code and message.
@@ -30,7 +31,7 @@ where
     let code = error.code().unwrap_or("Error").to_string();
     let message = match error.message() {
         Some(message) => message.to_string(),
-        None => aws_sdk_cloudformation::error::DisplayErrorContext(&error).to_string(),
+        None => error_chain(&error),
     };
     CfnError {
         operation,
