@@ -1,7 +1,7 @@
 //! Logging to stderr through `tracing`, with every line passed through the run's redactor,
 //! so not even `--debug` can print a secret.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
@@ -20,6 +20,8 @@ pub fn init(verbosity: u8, debug: bool, redactor: Redactor) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(RedactingStderr { redactor })
+        // Colour only for people: CI logs and pipes get plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .try_init();
 }
