@@ -10,6 +10,7 @@ use aws_sdk_cloudformation::types::{
 use aws_sdk_cloudformation::Client;
 use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
+use tracing::debug;
 
 use crate::aws::error::error_chain;
 use crate::events::{ResourceChange, ResourceEvent};
@@ -88,6 +89,7 @@ impl Cfn {
 
     /// The stack, or `None` when it does not exist.
     pub async fn describe(&self, stack: &str) -> Result<Option<DeployedStack>, CfnError> {
+        debug!(stack = stack, "DescribeStacks");
         let result = self.client.describe_stacks().stack_name(stack).send().await;
         let output = match result {
             Ok(output) => output,
@@ -99,6 +101,7 @@ impl Cfn {
 
     /// The template body as deployed.
     pub async fn template(&self, stack: &str) -> Result<Option<String>, CfnError> {
+        debug!(stack = stack, "GetTemplate");
         let output = self
             .client
             .get_template()
@@ -115,6 +118,7 @@ impl Cfn {
         &self,
         request: &ChangeSetRequest<'_>,
     ) -> Result<String, CfnError> {
+        debug!(stack = request.stack, "CreateChangeSet");
         let kind = if request.create {
             ChangeSetType::Create
         } else {
@@ -160,6 +164,7 @@ impl Cfn {
 
     /// The change set's state (all pages of changes once it is ready).
     pub async fn change_set(&self, stack: &str, id: &str) -> Result<ChangeSetState, CfnError> {
+        debug!(stack = stack, "DescribeChangeSet");
         let mut changes = Vec::new();
         let mut next_token = None;
         loop {
@@ -213,6 +218,7 @@ impl Cfn {
         id: &str,
         token: &str,
     ) -> Result<(), CfnError> {
+        debug!(stack = stack, "ExecuteChangeSet");
         self.client
             .execute_change_set()
             .stack_name(stack)
@@ -225,6 +231,7 @@ impl Cfn {
     }
 
     pub async fn delete_change_set(&self, stack: &str, id: &str) -> Result<(), CfnError> {
+        debug!(stack = stack, "DeleteChangeSet");
         self.client
             .delete_change_set()
             .stack_name(stack)
@@ -236,6 +243,7 @@ impl Cfn {
     }
 
     pub async fn delete_stack(&self, stack: &str, token: &str) -> Result<(), CfnError> {
+        debug!(stack = stack, "DeleteStack");
         self.client
             .delete_stack()
             .stack_name(stack)
@@ -247,6 +255,7 @@ impl Cfn {
     }
 
     pub async fn continue_update_rollback(&self, stack: &str, token: &str) -> Result<(), CfnError> {
+        debug!(stack = stack, "ContinueUpdateRollback");
         self.client
             .continue_update_rollback()
             .stack_name(stack)
@@ -264,6 +273,7 @@ impl Cfn {
         stack: &str,
         since: Option<&str>,
     ) -> Result<(Vec<(String, ResourceEvent)>, Option<String>), CfnError> {
+        debug!(stack = stack, "DescribeStackEvents");
         let mut fresh = Vec::new();
         let mut next_token = None;
         let mut newest = None;
@@ -299,6 +309,7 @@ impl Cfn {
 
     /// The id of the newest event, to watch from.
     pub async fn newest_event(&self, stack: &str) -> Result<Option<String>, CfnError> {
+        debug!(stack = stack, "DescribeStackEvents");
         let output = self
             .client
             .describe_stack_events()
