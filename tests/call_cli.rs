@@ -806,3 +806,26 @@ fn debug_logging_never_prints_the_secret_key_or_session_token() {
     );
     assert_no_credentials(&output);
 }
+
+#[test]
+fn debug_logs_on_a_pipe_are_plain_text_without_colour_codes() {
+    let recorder = Proxy::recorder();
+    let output = run_with_secrets(
+        recorder.url(),
+        &[
+            "--debug",
+            "call",
+            "sqs:GetQueueUrl",
+            "--input",
+            r#"{"QueueName": "q"}"#,
+            "--dry-run",
+        ],
+        None,
+    );
+    assert!(output.stderr.contains("DEBUG"), "{output}");
+    assert!(
+        !output.stderr.contains('\u{1b}'),
+        "stderr is a pipe (CI), yet the logs carry ANSI escape codes:\n{:?}",
+        output.stderr
+    );
+}
