@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Deploy benchmarks against the local emulator. Prints numbers; asserts nothing.
 #
-#   scripts/bench.sh            the example project and a generated 20-stack project
+#   scripts/bench.sh            the example project, a 3-stack and a generated 20-stack project,
+#                               then `gapfill call` (scripts/bench_call.sh)
 #
 # For each: wall time of a fresh deploy and of a no-op re-deploy, AWS API calls per stack
 # (HTTP requests the emulator served), and peak RSS of gapfill.
@@ -101,3 +102,9 @@ report "3 stacks, 2 outputs->1" 3 "$three/gapfill.yaml"
 report "generated 20 stacks" 20 "$generated/gapfill.yaml"
 echo
 echo "reference (issue #2, Sceptre launch, 3 stacks on moto): fresh 6.0 s / 10 calls, no-op 0.75 s, peak RSS 69 MB"
+
+echo
+echo "== gapfill call"
+scripts/emulator.sh stop "$GAPFILL_EMULATOR_PID" 2>/dev/null
+trap - EXIT
+scripts/bench_call.sh
