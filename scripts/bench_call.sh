@@ -28,7 +28,8 @@ rm -rf "$work"
 mkdir -p "$work"
 
 # The aws CLI: the venv's, else the one on PATH (resolved past a pyenv shim, whose own start-up
-# would count against it), else installed into the venv.
+# would count against it), else installed into the venv. Given --endpoint-url explicitly: some
+# awscli v1 builds ignore AWS_ENDPOINT_URL.
 find_aws() {
   if [ -x "$root/.venv/bin/aws" ]; then
     echo "$root/.venv/bin/aws"
@@ -117,7 +118,7 @@ printf '  (a) gapfill call, %d processes: %s' "$calls" "$(rate "$start" "$end")"
 echo
 
 start=$(now)
-for _ in $(seq 1 "$calls"); do "$aws" sqs get-queue-attributes --queue-url "$queue_url" --attribute-names All >/dev/null; done
+for _ in $(seq 1 "$calls"); do "$aws" --endpoint-url "$AWS_ENDPOINT_URL" sqs get-queue-attributes --queue-url "$queue_url" --attribute-names All >/dev/null; done
 end=$(now)
 printf '  (b) aws CLI, %d processes:      %s' "$calls" "$(rate "$start" "$end")"
 echo
