@@ -28,7 +28,8 @@ rm -rf "$work"
 mkdir -p "$work"
 
 # The aws CLI: the venv's, else the one on PATH (resolved past a pyenv shim, whose own start-up
-# would count against it), else installed into the venv.
+# would count against it), else installed into the venv. Given --endpoint-url explicitly: some
+# awscli v1 builds ignore AWS_ENDPOINT_URL.
 find_aws() {
   if [ -x "$root/.venv/bin/aws" ]; then
     echo "$root/.venv/bin/aws"
@@ -104,6 +105,8 @@ PY
 queue="bench-call-$$"
 queue_url=$("$gapfill" call sqs:CreateQueue --input "{\"QueueName\": \"$queue\"}" --query QueueUrl | tr -d '"')
 input="{\"QueueUrl\": \"$queue_url\", \"AttributeNames\": [\"All\"]}"
+# Warm-up: moto's first request on a code path pays its lazy imports; no client should.
+"$gapfill" call sqs:GetQueueAttributes --input "$input" >/dev/null
 
 echo "  --dry-run, wall time:       mean $(mean_ms "$gapfill" call sqs:GetQueueAttributes --input "$input" --dry-run) ms"
 echo "  real call on moto, wall:    mean $(mean_ms "$gapfill" call sqs:GetQueueAttributes --input "$input") ms"
@@ -117,7 +120,7 @@ printf '  (a) gapfill call, %d processes: %s' "$calls" "$(rate "$start" "$end")"
 echo
 
 start=$(now)
-for _ in $(seq 1 "$calls"); do "$aws" sqs get-queue-attributes --queue-url "$queue_url" --attribute-names All >/dev/null; done
+for _ in $(seq 1 "$calls"); do "$aws" --endpoint-url "$AWS_ENDPOINT_URL" sqs get-queue-attributes --queue-url "$queue_url" --attribute-names All >/dev/null; done
 end=$(now)
 printf '  (b) aws CLI, %d processes:      %s' "$calls" "$(rate "$start" "$end")"
 echo
