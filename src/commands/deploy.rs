@@ -28,6 +28,7 @@ pub async fn run(
     let plan = validate::load_plan(global, env, redactor)?;
     let sdk = session::load_with_region(global, plan.region.as_deref(), env).await?;
     session::require_credentials(&sdk).await?;
+    let artifacts = artifact_store(&plan, &sdk, env)?;
     let display = display::resolve(
         requested,
         std::io::stdout().is_terminal(),
@@ -44,7 +45,7 @@ pub async fn run(
     });
     let deployer = StackDeploy {
         cfn: Cfn::new(aws_sdk_cloudformation::Client::new(&sdk)),
-        artifacts: artifact_store(&plan, &sdk, env)?,
+        artifacts,
         sink: sink.clone(),
         options: DeployOptions {
             timeout: args.timeout,
