@@ -118,6 +118,10 @@ pub struct DeployArgs {
     /// Write every stack's outputs to FILE (JSON; `.env` files get dotenv lines).
     #[arg(long, value_name = "FILE")]
     pub outputs_file: Option<PathBuf>,
+    /// Print a "still in progress" line after this long without news (keep it under your CI's
+    /// no-output timeout).
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub heartbeat: Duration,
     /// For a stack in UPDATE_ROLLBACK_FAILED, run ContinueUpdateRollback, then deploy.
     #[arg(long)]
     pub continue_update_rollback: bool,

@@ -1186,3 +1186,130 @@ fn a_stack_left_in_review_is_deleted_then_created() {
         ])
     );
 }
+
+#[test]
+fn a_quiet_stack_gets_heartbeat_lines_and_still_finishes() {
+    let project = TempProject::from_fixture("scripted-one");
+    let mut log = EventLog::new("app");
+    log.stack("REVIEW_IN_PROGRESS", Some("User Initiated"));
+    let baseline = log.page();
+    log.stack("CREATE_IN_PROGRESS", Some("User Initiated"));
+    let quiet = log.page();
+    log.stack("CREATE_COMPLETE", None);
+    let done = log.page();
+    let responder = Responder::start(
+        Script::new()
+            .on(
+                "DescribeStacks",
+                vec![
+                    xml::missing_stack("app"),
+                    xml::describe_stacks(&[app_stack("CREATE_IN_PROGRESS")]),
+                    xml::describe_stacks(&[app_stack("CREATE_COMPLETE")]),
+                ],
+            )
+            .on("CreateChangeSet", vec![xml::create_change_set("app", "cs")])
+            .on(
+                "DescribeChangeSet",
+                vec![xml::describe_change_set(
+                    "app",
+                    "CREATE_COMPLETE",
+                    None,
+                    &app_changes(),
+                )],
+            )
+            .on("ExecuteChangeSet", vec![xml::execute_change_set()])
+            .on(
+                "DescribeStackEvents",
+                vec![baseline, quiet.clone(), quiet.clone(), quiet, done],
+            ),
+    );
+
+    let output = deploy(&project, &responder, &["--heartbeat", "1s"]);
+
+    output.assert_code(0);
+    let lines = output.plain_lines(&["app"]);
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("app: still CREATE_IN_PROGRESS after ")),
+        "a heartbeat line while nothing happens; {output}"
+    );
+    assert!(
+        lines.contains(&"app: result: created".to_string()),
+        "{output}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_watching_says_what_happens_next_and_touches_nothing() {
+    let project = TempProject::from_fixture("scripted-one");
+    let mut log = EventLog::new("app");
+    log.stack("REVIEW_IN_PROGRESS", Some("User Initiated"));
+    let baseline = log.page();
+    log.stack("CREATE_IN_PROGRESS", Some("User Initiated"));
+    let stuck = log.page();
+    let responder = Responder::start(
+        Script::new()
+            .on("DescribeStacks", vec![xml::missing_stack("app")])
+            .on("CreateChangeSet", vec![xml::create_change_set("app", "cs")])
+            .on(
+                "DescribeChangeSet",
+                vec![xml::describe_change_set(
+                    "app",
+                    "CREATE_COMPLETE",
+                    None,
+                    &app_changes(),
+                )],
+            )
+            .on("ExecuteChangeSet", vec![xml::execute_change_set()])
+            .on("DescribeStackEvents", vec![baseline, stuck]),
+    );
+    let running = Gapfill::new(
+        project.path(),
+        responder.url(),
+        &["deploy", "--format", "plain"],
+    )
+    .spawn();
+    let started = std::time::Instant::now();
+    while !responder
+        .actions()
+        .iter()
+        .any(|action| action == "ExecuteChangeSet")
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "never executed: {:?}",
+            responder.actions()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let signal = std::process::Command::new("kill")
+        .args(["-INT", &running.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signal.success());
+    let output = running.wait(std::time::Duration::from_secs(10));
+
+    output.assert_code(1);
+    assert!(
+        output.stderr.starts_with("error: interrupted\n"),
+        "{output}"
+    );
+    assert!(
+        output
+            .stderr
+            .contains("run `gapfill deploy` again to wait for them"),
+        "{output}"
+    );
+    let after: Vec<String> = responder
+        .actions()
+        .into_iter()
+        .skip_while(|a| a != "ExecuteChangeSet")
+        .collect();
+    assert!(
+        after
+            .iter()
+            .all(|a| a == "ExecuteChangeSet" || a == "DescribeStackEvents"),
+        "only watching after execute: {after:?}"
+    );
+}

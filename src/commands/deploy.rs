@@ -49,11 +49,20 @@ pub async fn run(
         sink: sink.clone(),
         options: DeployOptions {
             timeout: args.timeout,
+            heartbeat: args.heartbeat,
             continue_update_rollback: args.continue_update_rollback,
             ..DeployOptions::default()
         },
     };
-    let result = deploy_stacks(&plan, &deployer, usize::from(args.max_concurrency)).await;
+    let result = tokio::select! {
+        result = deploy_stacks(&plan, &deployer, usize::from(args.max_concurrency)) => result,
+        _ = tokio::signal::ctrl_c() => {
+            // Dropping the run cancels the watchers only; CloudFormation carries on.
+            return Err(Error::new("interrupted").hint(
+                "stacks already executing keep going in CloudFormation; run `gapfill deploy` again to wait for them and finish",
+            ));
+        }
+    };
     sink.emit(RunEventKind::RunFinished {
         stats: result.stats,
         stacks: plan

@@ -178,6 +178,11 @@ impl Running {
         }
     }
 
+    /// The process id, to send it signals.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stops the run and returns what it printed.
     pub fn kill(mut self) -> Output {
         let _ = self.child.kill();
