@@ -1,6 +1,7 @@
 //! The terminal view: one row per stack at the bottom, updated in place, with events
 //! scrolling above it. Only used on a terminal; CI gets [`super::lines::Lines`].
 
+use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
@@ -14,10 +15,25 @@ use super::{resource_event_text, seconds, summary_text, Reporter};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
+#[derive(Default)]
 struct Row {
     state: String,
     started: Option<Instant>,
     finished: Option<(StackOutcome, Duration)>,
+    /// Resources the change set touches, once known.
+    changes: Option<usize>,
+    /// Resources that reached a *_COMPLETE status during this run.
+    completed: BTreeSet<String>,
+}
+
+impl Row {
+    /// `2/5 ` while a change set executes, for a sense of progress.
+    fn progress(&self) -> String {
+        match self.changes {
+            Some(total) if total > 0 => format!("{}/{total} ", self.completed.len().min(total)),
+            _ => String::new(),
+        }
+    }
 }
 
 /// The live reporter.
@@ -60,7 +76,11 @@ impl<W: Write + Send> Live<W> {
                     outcome.label().to_string(),
                     Some(*took),
                 ),
-                (None, Some(started)) => (spinner, row.state.clone(), Some(started.elapsed())),
+                (None, Some(started)) => (
+                    spinner,
+                    format!("{}{}", row.progress(), row.state),
+                    Some(started.elapsed()),
+                ),
                 (None, None) => ("·", "waiting".to_string(), None),
             };
             let elapsed = elapsed
@@ -96,8 +116,7 @@ impl<W: Write + Send> Live<W> {
                         stack.clone(),
                         Row {
                             state: "waiting".into(),
-                            started: None,
-                            finished: None,
+                            ..Row::default()
                         },
                     );
                 }
@@ -133,6 +152,9 @@ impl<W: Write + Send> Live<W> {
                         ),
                     )?;
                 }
+                if let Some(row) = self.rows.get_mut(stack) {
+                    row.changes = Some(changes.len());
+                }
                 self.set_state(stack, "change set ready");
             }
             RunEventKind::StackExecuting { stack } => self.set_state(stack, "executing"),
@@ -141,6 +163,11 @@ impl<W: Write + Send> Live<W> {
                 event: resource,
             } => {
                 self.log(stack, &resource_event_text(resource))?;
+                if let Some(row) = self.rows.get_mut(stack) {
+                    if resource.logical_id != *stack && resource.status.ends_with("_COMPLETE") {
+                        row.completed.insert(resource.logical_id.clone());
+                    }
+                }
                 self.set_state(
                     stack,
                     format!("{} {}", resource.status, resource.logical_id),
@@ -208,5 +235,104 @@ impl<W: Write + Send> Reporter for Live<W> {
         self.erase()?;
         self.draw()?;
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::events::{ResourceChange, ResourceEvent, RunStats};
+
+    fn event(kind: RunEventKind) -> RunEvent {
+        RunEvent {
+            at: chrono::Utc::now(),
+            elapsed: Duration::from_millis(1500),
+            kind,
+        }
+    }
+
+    fn change(id: &str) -> ResourceChange {
+        ResourceChange {
+            action: "Add".into(),
+            logical_id: id.into(),
+            resource_type: "AWS::SQS::Queue".into(),
+            replacement: None,
+        }
+    }
+
+    fn resource(id: &str, status: &str) -> RunEventKind {
+        RunEventKind::StackResourceEvent {
+            stack: "data".into(),
+            event: ResourceEvent {
+                timestamp: None,
+                logical_id: id.into(),
+                resource_type: "AWS::SQS::Queue".into(),
+                status: status.into(),
+                reason: None,
+            },
+        }
+    }
+
+    /// The last drawn block: the text after the last "clear to end of screen".
+    fn last_block(out: &[u8]) -> String {
+        let text = String::from_utf8_lossy(out);
+        text.rsplit("\x1b[J").next().unwrap_or_default().to_string()
+    }
+
+    #[test]
+    fn rows_show_progress_while_executing_and_outcomes_at_the_end() {
+        let mut out = Vec::new();
+        let mut live = Live::new(&mut out, Redactor::default());
+        let kinds = [
+            RunEventKind::RunStarted {
+                command: "deploy".into(),
+                project: "p".into(),
+                stacks: vec!["data".into(), "api".into()],
+            },
+            RunEventKind::StackStarted {
+                stack: "data".into(),
+            },
+            RunEventKind::ChangeSetCreated {
+                stack: "data".into(),
+                change_set: "cs".into(),
+                changes: vec![change("A"), change("B")],
+            },
+            RunEventKind::StackExecuting {
+                stack: "data".into(),
+            },
+            resource("A", "CREATE_IN_PROGRESS"),
+            resource("A", "CREATE_COMPLETE"),
+        ];
+        for kind in kinds {
+            live.event(&event(kind)).unwrap();
+        }
+        let block = last_block(live.out);
+        assert!(block.contains(" data  1/2 CREATE_COMPLETE A  "), "{block}");
+        assert!(block.contains("· api   waiting"), "{block}");
+
+        live.event(&event(RunEventKind::StackFinished {
+            stack: "data".into(),
+            outcome: StackOutcome::Created,
+            outputs: Default::default(),
+        }))
+        .unwrap();
+        live.event(&event(RunEventKind::RunFinished {
+            stats: RunStats {
+                created: 1,
+                ..RunStats::default()
+            },
+            stacks: vec![],
+        }))
+        .unwrap();
+        let text = String::from_utf8_lossy(&out).into_owned();
+        assert!(text.contains("✓ data  created"), "{text}");
+        assert!(
+            text.ends_with(
+                "done in 1.5s: 1 created, 0 updated, 0 unchanged, 0 failed, 0 skipped\n"
+            ),
+            "{text}"
+        );
     }
 }
