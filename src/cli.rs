@@ -63,7 +63,7 @@ pub enum Format {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Deploy every stack in dependency order, then run the post-deploy steps.
+    /// Deploy every stack in dependency order, in parallel where independent, through change sets.
     Deploy(DeployArgs),
     /// Show what deploy would change, for stacks and steps (exit 2 when changes are pending).
     Plan,
