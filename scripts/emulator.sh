@@ -26,20 +26,40 @@ free_port() {
   "$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# A tiny HTTP client with the venv's Python, so a fresh machine needs no curl.
+http() {
+  "$venv/bin/python" - "$@" <<'PY' 2>/dev/null
+import sys, urllib.request
+method, url = sys.argv[1], sys.argv[2]
+body = sys.argv[3].encode() if len(sys.argv) > 3 else None
+request = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": "application/json"})
+urllib.request.urlopen(request, timeout=2).read()
+PY
+}
+
 wait_until_up() {
   local url=$1 pid=$2
-  for _ in $(seq 1 200); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "emulator: moto exited during start-up; see $state/moto.log" >&2
-      exit 1
-    fi
-    if curl -fsS -o /dev/null "$url/moto-api/data.json" 2>/dev/null; then
-      return
-    fi
-    sleep 0.05
-  done
-  echo "emulator: moto did not answer within 10 s; see $state/moto.log" >&2
-  exit 1
+  # One Python process polls every 20 ms for up to 10 s, and gives up if moto exits.
+  if ! "$venv/bin/python" - "$url" "$pid" <<'PY'
+import os, sys, time, urllib.request
+url, pid = sys.argv[1], int(sys.argv[2])
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        sys.exit("emulator: moto exited during start-up")
+    try:
+        urllib.request.urlopen(url + "/moto-api/data.json", timeout=1).read()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.02)
+sys.exit("emulator: moto did not answer within 10 s")
+PY
+  then
+    echo "emulator: see $state/moto-${url##*:}.log" >&2
+    exit 1
+  fi
 }
 
 start() {
@@ -52,8 +72,10 @@ start() {
   pid=$!
   wait_until_up "$url" "$pid"
   # No Docker engine here: Lambda functions are stored, not run.
-  curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' \
-    -d '{"lambda":{"use_docker":false}}' "$url/moto-api/config"
+  http POST "$url/moto-api/config" '{"lambda":{"use_docker":false}}' || {
+    echo "emulator: could not configure moto" >&2
+    exit 1
+  }
   echo "emulator: moto $moto_version listening on $url (pid $pid)" >&2
   cat <<EXPORTS
 export AWS_ENDPOINT_URL=$url
