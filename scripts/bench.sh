@@ -10,6 +10,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
 
+for tool in bc /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "bench: needs $tool (Debian packages bc and time)" >&2; exit 1; }
+done
+
 cargo build --release --quiet
 gapfill="$root/target/release/gapfill"
 
