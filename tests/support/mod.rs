@@ -12,3 +12,4 @@ pub mod proxy;
 pub mod recorded;
 pub mod run;
 pub mod scripted;
+pub mod server;

@@ -3,10 +3,7 @@
 //! [`Proxy::recorder`] mode it forwards nothing and answers every request with HTTP 500,
 //! which proves that a command made no AWS call at all.
 
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-
-use super::recorded::{self, Request};
+use super::server::RecordingServer;
 
 /// Headers that belong to one connection, not to the request.
 const HOP_BY_HOP: [&str; 6] = [
@@ -18,55 +15,44 @@ const HOP_BY_HOP: [&str; 6] = [
     "keep-alive",
 ];
 
-/// The running proxy; stops when dropped.
+/// The running proxy; stops when dropped. Dereferences to its [`RecordingServer`].
 pub struct Proxy {
-    url: String,
-    requests: Arc<Mutex<Vec<Request>>>,
-    server: Arc<tiny_http::Server>,
-    thread: Option<JoinHandle<()>>,
+    server: RecordingServer,
+}
+
+impl std::ops::Deref for Proxy {
+    type Target = RecordingServer;
+
+    fn deref(&self) -> &RecordingServer {
+        &self.server
+    }
 }
 
 impl Proxy {
     /// Forwards to `upstream` (e.g. `http://127.0.0.1:5000`).
     pub fn forward_to(upstream: &str) -> Proxy {
-        Proxy::start(Some(upstream.trim_end_matches('/').to_string()))
+        let upstream = upstream.trim_end_matches('/').to_string();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the proxy");
+        let client = reqwest::Client::new();
+        let server = RecordingServer::start(Box::new(move |incoming, body, _| {
+            runtime
+                .block_on(forward(&client, &upstream, incoming, body))
+                .boxed()
+        }));
+        Proxy { server }
     }
 
     /// Answers every request with HTTP 500 and records it.
     pub fn recorder() -> Proxy {
-        Proxy::start(None)
-    }
-
-    fn start(upstream: Option<String>) -> Proxy {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1:0"));
-        let port = server.server_addr().to_ip().expect("an IP listener").port();
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let thread = {
-            let server = Arc::clone(&server);
-            let requests = Arc::clone(&requests);
-            std::thread::spawn(move || serve(&server, upstream.as_deref(), &requests))
-        };
-        Proxy {
-            url: format!("http://127.0.0.1:{port}"),
-            requests,
-            server,
-            thread: Some(thread),
-        }
-    }
-
-    /// The endpoint, for `AWS_ENDPOINT_URL`.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Every request so far, in arrival order.
-    pub fn requests(&self) -> Vec<Request> {
-        self.requests.lock().expect("requests lock").clone()
-    }
-
-    /// The actions of every request so far, in order.
-    pub fn actions(&self) -> Vec<String> {
-        recorded::actions(&self.requests())
+        let server = RecordingServer::start(Box::new(|_, _, _| {
+            tiny_http::Response::from_data(b"recorder: no AWS call expected".to_vec())
+                .with_status_code(500)
+                .boxed()
+        }));
+        Proxy { server }
     }
 
     /// How many `action` calls were made about `stack`.
@@ -90,44 +76,6 @@ impl Proxy {
             }
         }
         counts
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-fn serve(server: &tiny_http::Server, upstream: Option<&str>, requests: &Mutex<Vec<Request>>) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime for the proxy");
-    let client = reqwest::Client::new();
-    for mut incoming in server.incoming_requests() {
-        let mut body = Vec::new();
-        if incoming.as_reader().read_to_end(&mut body).is_err() {
-            continue;
-        }
-        let target = incoming
-            .headers()
-            .iter()
-            .find(|h| h.field.equiv("X-Amz-Target"))
-            .map(|h| h.value.as_str().to_string());
-        requests
-            .lock()
-            .expect("requests lock")
-            .push(Request::parse(target.as_deref(), &body));
-        let response = match upstream {
-            Some(upstream) => runtime.block_on(forward(&client, upstream, &incoming, body)),
-            None => tiny_http::Response::from_data(b"recorder: no AWS call expected".to_vec())
-                .with_status_code(500),
-        };
-        let _ = incoming.respond(response);
     }
 }
 

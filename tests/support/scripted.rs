@@ -6,11 +6,10 @@
 //! rollbacks, stuck states and throttling.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 
 use super::cfn_xml::{self, Reply};
-use super::recorded::{self, Request};
+use super::recorded::Request;
+use super::server::RecordingServer;
 
 /// The replies for one action (and, optionally, one stack).
 #[derive(Debug)]
@@ -85,82 +84,31 @@ impl Script {
     }
 }
 
-/// The running responder; stops when dropped.
+/// The running responder; stops when dropped. Dereferences to its [`RecordingServer`].
 pub struct Responder {
-    url: String,
-    requests: Arc<Mutex<Vec<Request>>>,
-    server: Arc<tiny_http::Server>,
-    thread: Option<JoinHandle<()>>,
+    server: RecordingServer,
+}
+
+impl std::ops::Deref for Responder {
+    type Target = RecordingServer;
+
+    fn deref(&self) -> &RecordingServer {
+        &self.server
+    }
 }
 
 impl Responder {
     /// Starts answering from `script` on a free loopback port.
-    pub fn start(script: Script) -> Responder {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1:0"));
-        let port = server.server_addr().to_ip().expect("an IP listener").port();
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let thread = {
-            let server = Arc::clone(&server);
-            let requests = Arc::clone(&requests);
-            std::thread::spawn(move || serve(&server, script, &requests))
-        };
-        Responder {
-            url: format!("http://127.0.0.1:{port}"),
-            requests,
-            server,
-            thread: Some(thread),
-        }
-    }
-
-    /// The endpoint, for `AWS_ENDPOINT_URL`.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Every request so far, in arrival order.
-    pub fn requests(&self) -> Vec<Request> {
-        self.requests.lock().expect("requests lock").clone()
-    }
-
-    /// The actions of every request so far, in order.
-    pub fn actions(&self) -> Vec<String> {
-        recorded::actions(&self.requests())
-    }
-
-    /// The actions of the requests about `stack` (by name, or an ARN naming it).
-    pub fn actions_for(&self, stack: &str) -> Vec<String> {
-        let requests: Vec<Request> = self
-            .requests()
-            .into_iter()
-            .filter(|r| r.stack() == Some(stack))
-            .collect();
-        recorded::actions(&requests)
-    }
-}
-
-impl Drop for Responder {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-fn serve(server: &tiny_http::Server, mut script: Script, requests: &Mutex<Vec<Request>>) {
-    for mut incoming in server.incoming_requests() {
-        let mut body = Vec::new();
-        if incoming.as_reader().read_to_end(&mut body).is_err() {
-            continue;
-        }
-        let request = Request::parse(None, &body);
-        let reply = script.answer(&request);
-        requests.lock().expect("requests lock").push(request);
-        let content_type =
-            tiny_http::Header::from_bytes("Content-Type", "text/xml").expect("a valid header");
-        let response = tiny_http::Response::from_string(reply.body)
-            .with_status_code(reply.status)
-            .with_header(content_type);
-        let _ = incoming.respond(response);
+    pub fn start(mut script: Script) -> Responder {
+        let server = RecordingServer::start(Box::new(move |_, _, request| {
+            let reply = script.answer(request);
+            let content_type =
+                tiny_http::Header::from_bytes("Content-Type", "text/xml").expect("a valid header");
+            tiny_http::Response::from_string(reply.body)
+                .with_status_code(reply.status)
+                .with_header(content_type)
+                .boxed()
+        }));
+        Responder { server }
     }
 }
