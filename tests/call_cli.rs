@@ -11,14 +11,10 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
-use std::time::Instant;
-
 use serde_json::{json, Value};
 use support::project::TempProject;
 use support::proxy::Proxy;
-use support::run::{Gapfill, Output, DEADLINE};
+use support::run::{Gapfill, Output};
 
 /// A secret access key no test output may contain.
 const SECRET_KEY: &str = "h4SecretKeyValue0123456789abcdefSECRET";
@@ -79,63 +75,12 @@ fn call_fails(endpoint: &str, args: &[&str]) -> String {
     output.stderr
 }
 
-/// Runs `gapfill call ARGS` with `stdin` as its standard input. (The shared runner closes
-/// stdin; this one mirrors its clean environment and pipes the text in.)
+/// Runs `gapfill call ARGS` with `stdin` as its standard input.
 fn call_with_stdin(endpoint: &str, args: &[&str], stdin: &str) -> Output {
     let dir = TempProject::new();
-    let empty = dir.path().join(".empty-aws-config");
-    std::fs::write(&empty, "").expect("write an empty AWS config file");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_gapfill"));
-    command
-        .arg("call")
-        .args(args)
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir.path())
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", &empty)
-        .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-        .env("NO_PROXY", "*")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("start the gapfill binary");
-    let mut pipe = child.stdin.take().expect("a stdin pipe");
-    pipe.write_all(stdin.as_bytes()).expect("write stdin");
-    drop(pipe);
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("poll the gapfill process") {
-            break status;
-        }
-        if started.elapsed() > DEADLINE {
-            let _ = child.kill();
-            panic!("gapfill ran longer than {DEADLINE:?}");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    Output {
-        code: status.code().unwrap_or(-1),
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-    }
-}
-
-fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_string(&mut text);
-        }
-        text
-    })
+    let mut all = vec!["call"];
+    all.extend_from_slice(args);
+    Gapfill::new(dir.path(), endpoint, &all).stdin(stdin).run()
 }
 
 /// Asserts `text` contains every one of `parts`.

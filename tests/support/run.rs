@@ -2,7 +2,7 @@
 //! credentials, no profile or config files, no proxies), with a deadline so a hung run fails
 //! the test instead of hanging it.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread::JoinHandle;
@@ -93,6 +93,7 @@ fn placeholders(line: &str) -> String {
 /// A `gapfill` invocation: working directory, endpoint, arguments.
 pub struct Gapfill {
     command: Command,
+    stdin: Option<String>,
 }
 
 impl Gapfill {
@@ -119,7 +120,17 @@ impl Gapfill {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        Gapfill { command }
+        Gapfill {
+            command,
+            stdin: None,
+        }
+    }
+
+    /// Pipes `text` into the run's standard input (closed and empty otherwise).
+    pub fn stdin(mut self, text: &str) -> Gapfill {
+        self.command.stdin(Stdio::piped());
+        self.stdin = Some(text.to_string());
+        self
     }
 
     /// Adds an environment variable.
@@ -129,14 +140,13 @@ impl Gapfill {
     }
 
     /// Runs to the end (or the deadline, which fails the test).
-    pub fn run(mut self) -> Output {
-        let running = Running::spawn(&mut self.command);
-        running.wait(DEADLINE)
+    pub fn run(self) -> Output {
+        self.spawn().wait(DEADLINE)
     }
 
     /// Starts without waiting.
     pub fn spawn(mut self) -> Running {
-        Running::spawn(&mut self.command)
+        Running::spawn(&mut self.command, self.stdin.as_deref())
     }
 }
 
@@ -148,8 +158,11 @@ pub struct Running {
 }
 
 impl Running {
-    fn spawn(command: &mut Command) -> Running {
+    fn spawn(command: &mut Command, stdin: Option<&str>) -> Running {
         let mut child = command.spawn().expect("start the gapfill binary");
+        if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            pipe.write_all(text.as_bytes()).expect("write stdin");
+        }
         let stdout = drain(child.stdout.take());
         let stderr = drain(child.stderr.take());
         Running {
