@@ -100,7 +100,15 @@ impl Client {
             explicit_endpoint_url: None,
             read_endpoint_env: true,
             transport,
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy {
+                // AWS_MAX_ATTEMPTS and the profile's max_attempts, as every SDK reads them.
+                max_attempts: sdk
+                    .retry_config()
+                    .map_or(RetryPolicy::default().max_attempts, |retry| {
+                        retry.max_attempts()
+                    }),
+                ..RetryPolicy::default()
+            },
             quota: Arc::new(RetryQuota::default()),
             clock: match time_source {
                 Some(source) => Arc::new(move || source.now()),

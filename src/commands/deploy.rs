@@ -44,7 +44,7 @@ pub async fn run(
         stacks: plan.stacks.iter().map(|s| s.name.clone()).collect(),
     });
     let deployer = StackDeploy {
-        cfn: Cfn::new(aws_sdk_cloudformation::Client::new(&sdk)),
+        cfn: Cfn::new(session::cloudformation(&sdk, env)),
         artifacts,
         sink: sink.clone(),
         options: DeployOptions {

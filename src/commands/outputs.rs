@@ -30,7 +30,7 @@ pub async fn run(
     let plan = validate::load_plan(global, env, redactor)?;
     let sdk = session::load_with_region(global, plan.region.as_deref(), env).await?;
     session::require_credentials(&sdk).await?;
-    let cfn = Cfn::new(aws_sdk_cloudformation::Client::new(&sdk));
+    let cfn = Cfn::new(session::cloudformation(&sdk, env));
     let mut stacks = Vec::new();
     let mut missing = Vec::new();
     for stack in &plan.stacks {

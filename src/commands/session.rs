@@ -1,5 +1,5 @@
 //! AWS configuration shared by every command: the standard credential chain, the region by
-//! gapfill's precedence, and the SDK's standard retry mode.
+//! gapfill's precedence, retry attempts, and the model catalog.
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -9,10 +9,12 @@ use crate::aws::error::error_chain;
 use crate::cli::GlobalArgs;
 use crate::error::Error;
 
-/// Attempts per CloudFormation call. Standard mode: exponential backoff with full jitter (up
-/// to 20 s) and a retry quota. Not adaptive mode: its client-side rate limiter, once
-/// throttled, slows every later call of the run to about one per two seconds.
-const MAX_ATTEMPTS: u32 = 10;
+/// Attempts per CloudFormation call unless `AWS_MAX_ATTEMPTS` (or the profile's
+/// `max_attempts`) says otherwise: a deploy polls for minutes and must ride out throttling.
+/// Standard mode: exponential backoff with full jitter (up to 20 s) and a retry quota. Not
+/// adaptive mode: its client-side rate limiter, once throttled, slows every later call of
+/// the run to about one per two seconds.
+const CLOUDFORMATION_MAX_ATTEMPTS: u32 = 10;
 
 /// Loads credentials and region. Region precedence: `--region`, `AWS_REGION` /
 /// `AWS_DEFAULT_REGION`, the project's `region:`, then the profile's region.
@@ -21,8 +23,9 @@ pub async fn load(
     project_region: Option<&str>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<SdkConfig, Error> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+    // Retry settings stay the SDK's (standard mode; AWS_MAX_ATTEMPTS and the profile's
+    // max_attempts honoured), shared by the CloudFormation client and the model-driven one.
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(profile) = &global.profile {
         loader = loader.profile_name(profile);
     }
@@ -37,6 +40,24 @@ pub async fn load(
         loader = loader.region(Region::new(region));
     }
     Ok(loader.load().await)
+}
+
+/// The CloudFormation client: the shared config, with more attempts unless the user set them.
+pub fn cloudformation(
+    sdk: &SdkConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> aws_sdk_cloudformation::Client {
+    let mut config = aws_sdk_cloudformation::config::Builder::from(sdk);
+    let user_set = env("AWS_MAX_ATTEMPTS").is_some_and(|value| !value.is_empty());
+    if !user_set
+        && sdk
+            .retry_config()
+            .is_none_or(|retry| retry.max_attempts() < CLOUDFORMATION_MAX_ATTEMPTS)
+    {
+        config = config
+            .retry_config(RetryConfig::standard().with_max_attempts(CLOUDFORMATION_MAX_ATTEMPTS));
+    }
+    aws_sdk_cloudformation::Client::from_conf(config.build())
 }
 
 /// Like [`load`], for commands that cannot work without a region.
