@@ -222,7 +222,7 @@ impl Validator<'_> {
             return;
         };
         for required in &shape.required {
-            if object.get(required).map_or(true, Value::is_null) {
+            if object.get(required).is_none_or(Value::is_null) {
                 self.report(
                     path,
                     ValidationErrorKind::MissingRequired {

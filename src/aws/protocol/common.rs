@@ -149,7 +149,7 @@ pub(crate) fn with_idempotency_tokens(
         return filled;
     };
     for (name, member) in &shape.members {
-        let unset = object.get(name).map_or(true, Value::is_null);
+        let unset = object.get(name).is_none_or(Value::is_null);
         if member.serialization.idempotency_token && unset {
             object.insert(
                 name.clone(),
