@@ -9,12 +9,16 @@
 //! the repository's `.venv/bin/python`, which has botocore); the test FAILS when it is missing.
 //!
 //! Two sets of calls:
-//! - the hand-written cases of `differential/cases.json`: every one must agree;
+//! - the hand-written cases of `differential/cases.json`: every one must agree, except those
+//!   of [`KNOWN_GAP_CASES`], which must agree once botocore's customisation is undone
+//!   (`differential/customizations.rs`);
 //! - a generated sweep over every operation of [`SWEEP_SERVICES`], inputs made of required
 //!   members only: the agreement count must not drop below [`SWEEP_MIN_AGREEING`].
 
 #[path = "differential/compare.rs"]
 mod compare;
+#[path = "differential/customizations.rs"]
+mod customizations;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -57,10 +61,17 @@ const SWEEP_SERVICES: &[&str] = &[
     "kinesis",
 ];
 
+/// Hand-written cases that show a botocore customisation gapfill does not replicate, with the
+/// customisation (see `differential/customizations.rs` for why each one differs).
+const KNOWN_GAP_CASES: &[(&str, &str)] = &[
+    ("s3-list-objects", "s3-list-encoding-type-url"),
+    ("ec2-run-instances", "ec2-user-data-base64"),
+];
+
 /// Sweep operations on which both sides agree, as measured with botocore 1.44.5 and the
 /// embedded models of the same version (see the summary the test prints). A drop means a
 /// serializer regression; a rise is welcome (raise this number).
-const SWEEP_MIN_AGREEING: usize = 0;
+const SWEEP_MIN_AGREEING: usize = 2471;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -140,6 +151,8 @@ fn botocore_request(result: &Value) -> Request {
 /// How one call compared.
 enum Outcome {
     Agree,
+    /// Agree once these botocore customisations are undone on botocore's request.
+    KnownGap(Vec<&'static str>),
     Differ(Vec<String>),
     /// gapfill refused an input botocore accepted.
     GapfillError(String),
@@ -157,7 +170,8 @@ async fn compare_one(
     if let Some(error) = result["error"].as_str() {
         return Outcome::BotocoreError(error.to_string());
     }
-    let theirs = botocore_request(result);
+    let mut theirs = botocore_request(result);
+    let undone = customizations::undo(service, operation, params, &mut theirs);
     let prepared = match client.prepare(service, operation, params).await {
         Ok(prepared) => prepared,
         Err(err) => return Outcome::GapfillError(err.to_string()),
@@ -170,24 +184,27 @@ async fn compare_one(
     };
     let required = result["checksum_required"].as_bool().unwrap_or(false);
     let found = differences(&theirs, &ours, required);
-    if found.is_empty() {
+    if found.is_empty() && undone.is_empty() {
         Outcome::Agree
+    } else if found.is_empty() {
+        Outcome::KnownGap(undone)
     } else {
         Outcome::Differ(found)
     }
 }
 
-/// Per-service counts: (agree, differ, gapfill error, botocore error).
+/// Per-service counts: agree, known gap, differ, gapfill error, botocore error.
 #[derive(Default)]
-struct Tally(BTreeMap<String, [usize; 4]>);
+struct Tally(BTreeMap<String, [usize; 5]>);
 
 impl Tally {
     fn add(&mut self, service: &str, outcome: &Outcome) {
         let slot = match outcome {
             Outcome::Agree => 0,
-            Outcome::Differ(_) => 1,
-            Outcome::GapfillError(_) => 2,
-            Outcome::BotocoreError(_) => 3,
+            Outcome::KnownGap(_) => 1,
+            Outcome::Differ(_) => 2,
+            Outcome::GapfillError(_) => 3,
+            Outcome::BotocoreError(_) => 4,
         };
         self.0.entry(service.to_string()).or_default()[slot] += 1;
     }
@@ -197,17 +214,22 @@ impl Tally {
     }
 
     fn print(&self, title: &str) {
-        println!("{title}: service: agree / differ / gapfill error / botocore error");
-        for (service, [agree, differ, ours, theirs]) in &self.0 {
-            println!("  {service:<16} {agree:>5} {differ:>5} {ours:>5} {theirs:>5}");
-        }
+        println!("{title}");
         println!(
-            "  {:<16} {:>5} {:>5} {:>5} {:>5}",
-            "total",
-            self.total(0),
-            self.total(1),
-            self.total(2),
-            self.total(3)
+            "  {:<16} {:>6} {:>6} {:>6} {:>6} {:>6}",
+            "service", "agree", "known", "differ", "ours!", "boto!"
+        );
+        let row = |name: &str, counts: [usize; 5]| {
+            let [agree, known, differ, ours, theirs] = counts;
+            println!("  {name:<16} {agree:>6} {known:>6} {differ:>6} {ours:>6} {theirs:>6}");
+        };
+        for (service, counts) in &self.0 {
+            row(service, *counts);
+        }
+        row("total", [0, 1, 2, 3, 4].map(|slot| self.total(slot)));
+        println!(
+            "  (known: agrees once a botocore customisation gapfill does not replicate is \
+             undone; ours!/boto!: gapfill/botocore refused the input)"
         );
     }
 }
@@ -215,6 +237,7 @@ impl Tally {
 fn report(id: &str, outcome: &Outcome) -> Option<String> {
     match outcome {
         Outcome::Agree => None,
+        Outcome::KnownGap(_) => None,
         Outcome::Differ(found) => Some(format!("{id}:\n    {}", found.join("\n    "))),
         Outcome::GapfillError(err) => Some(format!("{id}: gapfill failed: {err}")),
         Outcome::BotocoreError(err) => Some(format!("{id}: botocore failed: {err}")),
@@ -235,6 +258,7 @@ async fn serializer_agrees_with_botocore() {
     assert_eq!(results.len(), cases.len(), "one botocore result per case");
     let mut tally = Tally::default();
     let mut failures = Vec::new();
+    let mut gaps = Vec::new();
     for (case, result) in cases.iter().zip(results) {
         let id = case["id"].as_str().expect("id");
         assert_eq!(result["id"], case["id"], "results in case order");
@@ -243,12 +267,19 @@ async fn serializer_agrees_with_botocore() {
         let outcome = compare_one(&client, service, operation, &case["params"], result).await;
         tally.add(service, &outcome);
         failures.extend(report(id, &outcome));
+        if let Outcome::KnownGap(names) = &outcome {
+            gaps.extend(names.iter().map(|name| (id.to_string(), name.to_string())));
+        }
     }
     tally.print(&format!(
         "hand-written cases (botocore {})",
         botocore["botocore"]
     ));
     assert!(cases.len() >= 60, "at least 60 hand-written cases");
+    println!("known gaps (botocore customisations gapfill does not replicate):");
+    for customization in customizations::ALL {
+        println!("  {}: {}", customization.name, customization.why);
+    }
 
     let mut sweep_tally = Tally::default();
     let mut sweep_reports = Vec::new();
@@ -264,6 +295,14 @@ async fn serializer_agrees_with_botocore() {
         println!("sweep disagreements:\n{}", sweep_reports.join("\n"));
     }
 
+    let expected_gaps: Vec<(String, String)> = KNOWN_GAP_CASES
+        .iter()
+        .map(|(id, name)| (id.to_string(), name.to_string()))
+        .collect();
+    assert_eq!(
+        gaps, expected_gaps,
+        "hand-written cases with known gaps changed: update KNOWN_GAP_CASES"
+    );
     assert!(
         failures.is_empty(),
         "{} hand-written case(s) differ from botocore:\n{}",

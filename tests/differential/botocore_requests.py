@@ -144,7 +144,8 @@ def placeholder(shape, depth):
     if kind == "structure":
         return required_members(shape, depth + 1)
     if kind == "list":
-        return [placeholder(shape.member, depth + 1)]
+        count = max(int(shape.metadata.get("min", 1)), 1)
+        return [placeholder(shape.member, depth + 1) for _ in range(count)]
     if kind == "map":
         return {placeholder_string(shape.key): placeholder(shape.value, depth + 1)}
     if kind == "string":
