@@ -4,13 +4,14 @@ test of gapfill's request serializer (tests/differential.rs).
 Usage: botocore_requests.py CASES_JSON SWEEP_SERVICES_COMMA_SEPARATED
 
 Reads the hand-written cases ({"cases": [{"id", "service", "operation", "params"}]}) and, for
-each service of the sweep, generates an input for every operation from the input shape's
-required members only (placeholder values by type). Prints one JSON document:
+each service of the sweep, generates inputs for every operation in two modes (see
+`sweep_params`): "required" (the input shape's required members, placeholder values by type)
+and "all" (every top-level member). Prints one JSON document:
 
     {"botocore": "<version>",
      "cases": [{"id", "request": REQUEST, "checksum_required"} | {"id", "error": "..."}],
-     "sweep": [{"id", "service", "operation", "params", "request", "checksum_required"}
-               | {"id", "service", "operation", "params", "error"}]}
+     "sweep": [{"mode", "service", "operation", "params", "request", "checksum_required"}
+               | {"mode", "service", "operation", "params", "error"}]}
 
 REQUEST is {"method", "url", "headers": [[name, value], ...], "body_base64"}; a captured
 request comes with "checksum_required": whether the operation requires an integrity checksum.
@@ -41,6 +42,9 @@ REGION = "us-east-1"
 # A fixed idempotency token, so that botocore does not invent one gapfill cannot know.
 IDEMPOTENCY_TOKEN = "00000000-0000-4000-8000-000000000000"
 PLACEHOLDER = "placeholder"
+# For optional members in the "all" sweep: characters that URIs, query strings, forms and XML
+# must escape.
+TRICKY = "a b/c+d&e=f~g<h>"
 MAX_DEPTH = 8
 
 
@@ -128,11 +132,10 @@ def reverse_mapping(client):
 # --- the generated sweep: required members only, placeholder values by type ---------------
 
 
-def placeholder_string(shape):
+def placeholder_string(shape, text=PLACEHOLDER):
     enum = shape.metadata.get("enum")
     if enum:
         return enum[0]
-    text = PLACEHOLDER
     minimum = shape.metadata.get("min", 0)
     if len(text) < minimum:
         text = text + "x" * (minimum - len(text))
@@ -173,11 +176,21 @@ def required_members(shape, depth):
     return {name: placeholder(members[name], depth) for name in shape.required_members}
 
 
-def sweep_params(operation_model):
+def sweep_params(operation_model, mode):
+    """Mode "required": the required members only; mode "all": every top-level member, the
+    optional strings made of TRICKY characters (nested structures still required-only)."""
     shape = operation_model.input_shape
     if shape is None:
         return {}
     params = required_members(shape, 0)
+    if mode == "all" and not shape.metadata.get("union"):
+        for name, member in shape.members.items():
+            if name in params:
+                continue
+            if member.type_name == "string" and not member.metadata.get("jsonvalue"):
+                params[name] = placeholder_string(member, TRICKY)
+            else:
+                params[name] = placeholder(member, 1)
     for name, member in shape.members.items():
         if member.metadata.get("idempotencyToken"):
             params[name] = IDEMPOTENCY_TOKEN
@@ -186,21 +199,28 @@ def sweep_params(operation_model):
 
 def sweep(clients, services):
     results = []
-    for service in services:
-        client = clients.get(service)
-        model = client.meta.service_model
-        for operation in model.operation_names:
-            op_model = model.operation_model(operation)
-            entry = {"id": f"{service}:{operation}", "service": service, "operation": operation}
-            try:
-                entry["params"] = sweep_params(op_model)
-            except ValueError as err:
-                entry["params"] = None
-                entry["error"] = f"no input: {err}"
-                results.append(entry)
-                continue
-            entry.update(build(clients, service, operation, entry["params"]))
+    for mode in ("required", "all"):
+        for service in services:
+            results.extend(sweep_service(clients, service, mode))
+    return results
+
+
+def sweep_service(clients, service, mode):
+    results = []
+    client = clients.get(service)
+    model = client.meta.service_model
+    for operation in model.operation_names:
+        op_model = model.operation_model(operation)
+        entry = {"mode": mode, "service": service, "operation": operation}
+        try:
+            entry["params"] = sweep_params(op_model, mode)
+        except ValueError as err:
+            entry["params"] = None
+            entry["error"] = f"no input: {err}"
             results.append(entry)
+            continue
+        entry.update(build(clients, service, operation, entry["params"]))
+        results.append(entry)
     return results
 
 
