@@ -6,7 +6,10 @@
 //! - s3control: the rule set puts the account id in the host, so the operation's
 //!   `{AccountId}.` host prefix is dropped;
 //! - route53: ids copied from outputs (`/hostedzone/Z123`) are accepted where the input
-//!   expects the bare id (`Z123`).
+//!   expects the bare id (`Z123`);
+//! - apigateway: every request asks for `Accept: application/json`, as botocore's does;
+//!   otherwise API Gateway answers in HAL (`application/hal+json`), a document shape the model
+//!   does not describe.
 
 use serde_json::Value;
 
@@ -28,6 +31,14 @@ pub fn wire_input(service: &str, model: &ServiceModel, op: &Operation, input: &V
     match service {
         "route53" => bare_route53_ids(model, op, input),
         _ => input.clone(),
+    }
+}
+
+/// Headers every request to `service` carries unless the serialized request already has them.
+pub fn wire_headers(service: &str) -> &'static [(&'static str, &'static str)] {
+    match service {
+        "apigateway" => &[("Accept", "application/json")],
+        _ => &[],
     }
 }
 
@@ -100,6 +111,15 @@ mod tests {
         let sqs = model("sqs");
         let untouched = sqs.operation("GetQueueUrl").unwrap();
         assert_eq!(&wire_operation("sqs", untouched), untouched);
+    }
+
+    #[test]
+    fn apigateway_asks_for_plain_json() {
+        assert_eq!(
+            wire_headers("apigateway"),
+            &[("Accept", "application/json")]
+        );
+        assert!(wire_headers("lambda").is_empty());
     }
 
     #[test]

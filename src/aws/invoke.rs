@@ -235,6 +235,11 @@ impl Client {
                 operation: operation.to_string(),
                 source,
             })?;
+        for (name, value) in customize::wire_headers(service) {
+            if request.header(name).is_none() {
+                request.headers.push((name.to_string(), value.to_string()));
+            }
+        }
         let override_url = self.endpoint_override(&loaded);
         let endpoint = debug_span!("endpoint").in_scope(|| {
             self.resolve_endpoint(&loaded, operation, input, override_url.as_deref())
@@ -801,6 +806,21 @@ mod tests {
             transport.sent()[0].0,
             "https://my-bucket.s3.us-west-2.amazonaws.com/?list-type=2"
         );
+    }
+
+    #[tokio::test]
+    async fn apigateway_requests_ask_for_plain_json_not_hal() {
+        // Without the header API Gateway answers in HAL, a document shape the model does not
+        // describe.
+        let transport =
+            FakeTransport::answering(vec![response(200, &[], r#"{"item":[{"id":"a1"}]}"#)]);
+        let output = client(transport.clone())
+            .call("apigateway", "GetRestApis", &json!({}))
+            .await
+            .unwrap();
+        assert_eq!(output["items"][0]["id"], "a1");
+        let sent = transport.sent();
+        assert_eq!(sent[0].1.header("accept"), Some("application/json"));
     }
 
     #[tokio::test]

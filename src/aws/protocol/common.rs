@@ -197,10 +197,50 @@ pub(crate) fn expand_host_prefix(
     Ok(Some(expanded))
 }
 
-/// Adds `Content-MD5` when the operation requires a checksum and none is set.
+/// The header that names a flexible checksum algorithm (S3's `ChecksumAlgorithm` members).
+const CHECKSUM_ALGORITHM_HEADER: &str = "x-amz-sdk-checksum-algorithm";
+const CHECKSUM_HEADER_PREFIX: &str = "x-amz-checksum-";
+
+fn has_flexible_checksum(request: &HttpRequest) -> bool {
+    request.headers.iter().any(|(name, _)| {
+        name.len() > CHECKSUM_HEADER_PREFIX.len()
+            && name[..CHECKSUM_HEADER_PREFIX.len()].eq_ignore_ascii_case(CHECKSUM_HEADER_PREFIX)
+    })
+}
+
+/// Computes the checksum an input's `ChecksumAlgorithm` asks for, as botocore does: the
+/// service rejects a request that names an algorithm without sending its
+/// `x-amz-checksum-<algorithm>` header. A checksum the input already sets is kept.
+pub(crate) fn add_flexible_checksum(request: &mut HttpRequest) -> Result<(), SerializeError> {
+    let Some(algorithm) = request.header(CHECKSUM_ALGORITHM_HEADER) else {
+        return Ok(());
+    };
+    if has_flexible_checksum(request) {
+        return Ok(());
+    }
+    let algorithm = algorithm.to_ascii_lowercase();
+    let digest = match algorithm.as_str() {
+        "crc32" => crc32fast::hash(&request.body).to_be_bytes().to_vec(),
+        "sha256" => sha2::Sha256::digest(&request.body).to_vec(),
+        other => {
+            return Err(SerializeError::invalid(
+                "ChecksumAlgorithm",
+                format!("gapfill computes CRC32 and SHA256 checksums, not {other:?}"),
+            ))
+        }
+    };
+    request.headers.push((
+        format!("{CHECKSUM_HEADER_PREFIX}{algorithm}"),
+        base64_encode(&digest),
+    ));
+    Ok(())
+}
+
+/// Adds `Content-MD5` when the operation requires a checksum and none is set (a flexible
+/// checksum counts, as it does for botocore).
 pub(crate) fn add_content_md5(op: &Operation, request: &mut HttpRequest) {
     let required = op.http_checksum_required || op.request_checksum_required;
-    if required && request.header("Content-MD5").is_none() {
+    if required && request.header("Content-MD5").is_none() && !has_flexible_checksum(request) {
         let digest = Md5::digest(&request.body);
         request
             .headers
@@ -279,6 +319,53 @@ mod tests {
         assert_eq!(prefix.as_deref(), Some("123.data."));
         let err = expand_host_prefix(&model, op, &json!({"Account": "a/b"})).unwrap_err();
         assert!(matches!(err, SerializeError::InvalidHostLabel { .. }));
+    }
+
+    #[test]
+    fn flexible_checksum_follows_the_named_algorithm() {
+        // Bug found by the differential test: `ChecksumAlgorithm` was sent without its
+        // checksum, which S3 rejects.
+        let mut request = HttpRequest {
+            headers: vec![(CHECKSUM_ALGORITHM_HEADER.to_string(), "CRC32".to_string())],
+            body: b"abc".to_vec(),
+            ..HttpRequest::default()
+        };
+        add_flexible_checksum(&mut request).unwrap();
+        assert_eq!(request.header("x-amz-checksum-crc32"), Some("NSRBwg=="));
+        let model = model();
+        add_content_md5(model.operation("Op").unwrap(), &mut request);
+        assert_eq!(request.header("Content-MD5"), None);
+
+        let mut sha = HttpRequest {
+            headers: vec![(CHECKSUM_ALGORITHM_HEADER.to_string(), "SHA256".to_string())],
+            body: b"abc".to_vec(),
+            ..HttpRequest::default()
+        };
+        add_flexible_checksum(&mut sha).unwrap();
+        assert_eq!(
+            sha.header("x-amz-checksum-sha256"),
+            Some("ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=")
+        );
+        let mut unsupported = HttpRequest {
+            headers: vec![(CHECKSUM_ALGORITHM_HEADER.to_string(), "SHA1".to_string())],
+            ..HttpRequest::default()
+        };
+        assert!(add_flexible_checksum(&mut unsupported).is_err());
+    }
+
+    #[test]
+    fn flexible_checksum_set_by_the_input_is_kept() {
+        let mut request = HttpRequest {
+            headers: vec![
+                (CHECKSUM_ALGORITHM_HEADER.to_string(), "CRC32".to_string()),
+                ("x-amz-checksum-crc32".to_string(), "given".to_string()),
+            ],
+            body: b"abc".to_vec(),
+            ..HttpRequest::default()
+        };
+        add_flexible_checksum(&mut request).unwrap();
+        assert_eq!(request.headers.len(), 2);
+        assert_eq!(request.header("x-amz-checksum-crc32"), Some("given"));
     }
 
     #[test]

@@ -58,6 +58,7 @@ pub fn serialize_request(
         }
     };
     request.host_prefix = common::expand_host_prefix(model, op, &input)?;
+    common::add_flexible_checksum(&mut request)?;
     common::add_content_md5(op, &mut request);
     Ok(request)
 }
