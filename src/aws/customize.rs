@@ -7,10 +7,13 @@
 //!   `{AccountId}.` host prefix is dropped;
 //! - route53: ids copied from outputs (`/hostedzone/Z123`) are accepted where the input
 //!   expects the bare id (`Z123`);
+//! - ec2 RunInstances and autoscaling CreateLaunchConfiguration: `UserData` is base64-encoded
+//!   as every AWS CLI and SDK user expects (the API wants base64, users write scripts);
 //! - apigateway: every request asks for `Accept: application/json`, as botocore's does;
 //!   otherwise API Gateway answers in HAL (`application/hal+json`), a document shape the model
 //!   does not describe.
 
+use base64::Engine;
 use serde_json::Value;
 
 use crate::aws::model::{Operation, ServiceModel};
@@ -28,8 +31,11 @@ pub fn wire_operation(service: &str, op: &Operation) -> Operation {
 
 /// The input as it must be serialized for `service` (the original when nothing changes).
 pub fn wire_input(service: &str, model: &ServiceModel, op: &Operation, input: &Value) -> Value {
-    match service {
-        "route53" => bare_route53_ids(model, op, input),
+    match (service, op.name.as_str()) {
+        ("route53", _) => bare_route53_ids(model, op, input),
+        ("ec2", "RunInstances") | ("autoscaling", "CreateLaunchConfiguration") => {
+            base64_user_data(input)
+        }
         _ => input.clone(),
     }
 }
@@ -40,6 +46,17 @@ pub fn wire_headers(service: &str) -> &'static [(&'static str, &'static str)] {
         "apigateway" => &[("Accept", "application/json")],
         _ => &[],
     }
+}
+
+/// botocore's `base64_encode_user_data`: a text `UserData` goes out base64-encoded.
+fn base64_user_data(input: &Value) -> Value {
+    let mut input = input.clone();
+    if let Some(user_data) = input.get_mut("UserData") {
+        if let Some(text) = user_data.as_str() {
+            *user_data = Value::String(base64::engine::general_purpose::STANDARD.encode(text));
+        }
+    }
+    input
 }
 
 fn strip_bucket_from_uri(op: &mut Operation) {
@@ -111,6 +128,21 @@ mod tests {
         let sqs = model("sqs");
         let untouched = sqs.operation("GetQueueUrl").unwrap();
         assert_eq!(&wire_operation("sqs", untouched), untouched);
+    }
+
+    #[test]
+    fn run_instances_user_data_goes_out_base64_encoded() {
+        let ec2 = model("ec2");
+        let run = ec2.operation("RunInstances").unwrap();
+        let input = serde_json::json!({"ImageId": "ami-1", "MinCount": 1, "MaxCount": 1, "UserData": "#!/bin/sh\necho hi\n"});
+        let wired = wire_input("ec2", &ec2, run, &input);
+        assert_eq!(wired["UserData"], "IyEvYmluL3NoCmVjaG8gaGkK");
+        assert_eq!(wired["ImageId"], "ami-1");
+        let describe = ec2.operation("DescribeInstances").unwrap();
+        assert_eq!(
+            wire_input("ec2", &ec2, describe, &serde_json::json!({"UserData": "x"}))["UserData"],
+            "x"
+        );
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! shows it and the input did not ask for it; the test counts calls that needed one as known
 //! gaps, never as agreements.
 
-use base64::Engine;
 use serde_json::Value;
 
 use crate::compare::Request;
@@ -18,11 +17,6 @@ pub const S3_LIST_ENCODING_TYPE: Customization = Customization {
     name: "s3-list-encoding-type-url",
     why: "botocore asks S3 list operations for `encoding-type=url` and decodes the keys of the \
           response; gapfill sends what the input says and reads keys as S3 returns them",
-};
-pub const EC2_USER_DATA_BASE64: Customization = Customization {
-    name: "ec2-user-data-base64",
-    why: "botocore base64-encodes RunInstances `UserData` (a string in the model); gapfill \
-          sends the input as given, so users pass it base64-encoded as the API expects",
 };
 pub const EC2_COPY_SNAPSHOT_PRESIGNED_URL: Customization = Customization {
     name: "ec2-copy-snapshot-presigned-url",
@@ -55,9 +49,6 @@ pub fn undo(
     {
         undone.push(S3_LIST_ENCODING_TYPE.name);
     }
-    if service == "ec2" && operation == "RunInstances" && decode_user_data(request) {
-        undone.push(EC2_USER_DATA_BASE64.name);
-    }
     if service == "ec2" && operation == "CopySnapshot" && params.get("PresignedUrl").is_none() {
         let removed = remove_form_keys(request, &["PresignedUrl", "DestinationRegion"]);
         if removed {
@@ -73,7 +64,6 @@ pub fn undo(
 /// Every customisation, for the summary.
 pub const ALL: &[Customization] = &[
     S3_LIST_ENCODING_TYPE,
-    EC2_USER_DATA_BASE64,
     EC2_COPY_SNAPSHOT_PRESIGNED_URL,
     ENDPOINT_DISCOVERY_API_VERSION,
 ];
@@ -127,22 +117,5 @@ fn remove_form_keys(request: &mut Request, keys: &[&str]) -> bool {
         return false;
     }
     set_form(request, &kept);
-    true
-}
-
-fn decode_user_data(request: &mut Request) -> bool {
-    let mut pairs = form_pairs(request);
-    let Some(user_data) = pairs.iter_mut().find(|(key, _)| key == "UserData") else {
-        return false;
-    };
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(&user_data.1)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok());
-    let Some(decoded) = decoded else {
-        return false;
-    };
-    user_data.1 = decoded;
-    set_form(request, &pairs);
     true
 }
