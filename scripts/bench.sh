@@ -17,7 +17,10 @@ done
 cargo build --release --quiet
 gapfill="$root/target/release/gapfill"
 
-eval "$(scripts/emulator.sh start)"
+# A failed command substitution inside eval would not stop the script: assign first.
+exports=$(scripts/emulator.sh start)
+eval "$exports"
+: "${AWS_ENDPOINT_URL:?the emulator did not start; refusing to talk to real AWS}"
 trap 'scripts/emulator.sh stop "$GAPFILL_EMULATOR_PID"' EXIT
 moto_log="$root/.emulator/moto-${AWS_ENDPOINT_URL##*:}.log"
 

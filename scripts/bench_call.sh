@@ -20,7 +20,10 @@ runs=20
 cargo build --release --quiet
 gapfill="${CARGO_TARGET_DIR:-$root/target}/release/gapfill"
 
-eval "$(scripts/emulator.sh start)"
+# A failed command substitution inside eval would not stop the script: assign first.
+exports=$(scripts/emulator.sh start)
+eval "$exports"
+: "${AWS_ENDPOINT_URL:?the emulator did not start; refusing to talk to real AWS}"
 trap 'scripts/emulator.sh stop "$GAPFILL_EMULATOR_PID"' EXIT
 python="$root/.venv/bin/python"
 work="$root/.emulator/bench-call"

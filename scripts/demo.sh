@@ -9,7 +9,10 @@ echo "== building gapfill (release)" >&2
 cargo build --release --quiet
 gapfill="$PWD/target/release/gapfill"
 
-eval "$(scripts/emulator.sh start)"
+# A failed command substitution inside eval would not stop the script: assign first.
+exports=$(scripts/emulator.sh start)
+eval "$exports"
+: "${AWS_ENDPOINT_URL:?the emulator did not start; refusing to talk to real AWS}"
 trap 'scripts/emulator.sh stop "$GAPFILL_EMULATOR_PID"' EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }

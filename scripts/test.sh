@@ -12,7 +12,10 @@ echo "== cargo clippy" >&2
 cargo clippy --all-targets --quiet -- -D warnings
 
 echo "== starting the local AWS emulator" >&2
-eval "$(scripts/emulator.sh start)"
+# A failed command substitution inside eval would not stop the script: assign first.
+exports=$(scripts/emulator.sh start)
+eval "$exports"
+: "${AWS_ENDPOINT_URL:?the emulator did not start; refusing to talk to real AWS}"
 trap 'scripts/emulator.sh stop "$GAPFILL_EMULATOR_PID"' EXIT
 
 echo "== cargo test" >&2
