@@ -120,11 +120,20 @@ pub struct DeployArgs {
     pub outputs_file: Option<PathBuf>,
     /// Print a "still in progress" line after this long without news (keep it under your CI's
     /// no-output timeout).
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = parse_heartbeat)]
     pub heartbeat: Duration,
     /// For a stack in UPDATE_ROLLBACK_FAILED, run ContinueUpdateRollback, then deploy.
     #[arg(long)]
     pub continue_update_rollback: bool,
+}
+
+/// A heartbeat interval: at least a second, so quiet stacks are not polled twice per tick.
+fn parse_heartbeat(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration < Duration::from_secs(1) {
+        return Err("the heartbeat must be at least 1s".to_string());
+    }
+    Ok(duration)
 }
 
 /// Parses `90`, `90s`, `30m`, `1h`.
@@ -137,12 +146,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let value: u64 = number
         .parse()
         .map_err(|_| format!("`{text}` is not a duration like 90s, 30m or 1h"))?;
-    let seconds = match unit {
-        "s" => value,
-        "m" => value * 60,
-        "h" => value * 3600,
+    let factor = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
         _ => return Err(format!("`{text}`: unknown unit `{unit}`; use s, m or h")),
     };
+    let seconds = value
+        .checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is too long"))?;
     Ok(Duration::from_secs(seconds))
 }
 
@@ -157,6 +169,10 @@ mod tests {
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert!(parse_duration("5d").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("soon").is_err());
+        assert_eq!(
+            parse_duration("9999999999999999h"),
+            Err("`9999999999999999h` is too long".to_string())
+        );
     }
 
     #[test]

@@ -483,3 +483,36 @@ fn a_template_over_the_inline_limit_goes_through_the_artifact_bucket() {
     again.assert_code(0);
     assert!(again.stdout.contains("no changes"), "{again}");
 }
+
+#[test]
+fn a_stack_with_a_noecho_parameter_redeploys_as_no_changes() {
+    let endpoint = emulator();
+    let stack = unique("noecho");
+    let project = TempProject::new();
+    project.write(
+        "secret.yaml",
+        "Parameters:\n  Token: {Type: String, NoEcho: true}\nResources:\n  Queue: {Type: AWS::SQS::Queue}\n",
+    );
+    project.write(
+        "gapfill.yaml",
+        &format!("secrets: [NOECHO_TOKEN]\nstacks:\n  {stack}:\n    template: secret.yaml\n    parameters: {{ Token: \"${{env.NOECHO_TOKEN}}\" }}\n"),
+    );
+    let run = || {
+        Gapfill::new(project.path(), &endpoint, &["deploy", "--format", "plain"])
+            .env("NOECHO_TOKEN", "n0echo-value-77")
+            .run()
+    };
+    let first = run();
+    first.assert_code(0);
+    let second = run();
+    second.assert_code(0);
+    assert!(
+        second
+            .stdout
+            .contains(&format!("{stack}  no changes (empty change set)")),
+        "{second}"
+    );
+    assert!(
+        !first.stdout.contains("n0echo-value-77") && !second.stdout.contains("n0echo-value-77")
+    );
+}

@@ -908,6 +908,69 @@ fn an_output_missing_from_the_deployed_stack_fails_the_stack_that_reads_it() {
     assert_eq!(responder.actions_for("web"), Vec::<String>::new());
 }
 
+#[test]
+fn a_stack_failing_as_it_starts_still_skips_its_dependents() {
+    let project = TempProject::from_fixture("scripted-two");
+    let yaml = project.read("gapfill.yaml");
+    project.write(
+        "gapfill.yaml",
+        &format!("{yaml}  edge:\n    template: app.yaml\n    parameters: {{ Env: test }}\n    depends_on: [web]\n"),
+    );
+    let mut log = EventLog::new("app");
+    log.stack("REVIEW_IN_PROGRESS", Some("User Initiated"));
+    let baseline = log.page();
+    log.stack("CREATE_IN_PROGRESS", Some("User Initiated"))
+        .stack("CREATE_COMPLETE", None);
+    let created = log.page();
+    // The template declares QueueUrl, the deployed stack lacks it (a false Condition).
+    let without_queue_url = Stack::new("app", "CREATE_COMPLETE")
+        .parameter("Env", "test")
+        .output("TableName", "app-Table-XYZ");
+    let responder = Responder::start(
+        Script::new()
+            .on(
+                "DescribeStacks",
+                vec![
+                    xml::missing_stack("app"),
+                    xml::describe_stacks(&[without_queue_url]),
+                ],
+            )
+            .on("CreateChangeSet", vec![xml::create_change_set("app", "cs")])
+            .on(
+                "DescribeChangeSet",
+                vec![xml::describe_change_set(
+                    "app",
+                    "CREATE_COMPLETE",
+                    None,
+                    &app_changes(),
+                )],
+            )
+            .on("ExecuteChangeSet", vec![xml::execute_change_set()])
+            .on("DescribeStackEvents", vec![baseline, created]),
+    );
+
+    let output = deploy(&project, &responder, &[]);
+
+    output.assert_code(1);
+    let lines = output.plain_lines(&["app", "web", "edge"]);
+    assert!(
+        lines.iter().any(|l| l.starts_with("web: failed: ")),
+        "{output}"
+    );
+    assert!(
+        lines.contains(&"edge: skipped: `web` did not deploy".to_string()),
+        "{output}"
+    );
+    assert!(
+        lines.contains(&"edge: result: skipped".to_string()),
+        "every stack gets an outcome; {output}"
+    );
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("done in <duration>: 1 created, 0 updated, 0 unchanged, 1 failed, 1 skipped")
+    );
+}
+
 const SECRET: &str = "tok-s3cr3t-42";
 
 #[test]

@@ -154,7 +154,21 @@ impl StackDeploy {
             tags: &input.tags,
             capabilities: &input.capabilities,
         };
-        let change_set = self.cfn.create_change_set(&request).await?;
+        let change_set = match self.cfn.create_change_set(&request).await {
+            Ok(change_set) => change_set,
+            // Some endpoints refuse an unchanged request at once instead of failing the change
+            // set later; either way it means the same thing.
+            Err(error)
+                if error.code == "ValidationError" && is_empty_change_set(&error.message) =>
+            {
+                let outputs = existing.map(|stack| stack.outputs).unwrap_or_default();
+                return Ok(StackResult {
+                    outcome: StackOutcome::Unchanged { fast: false },
+                    outputs,
+                });
+            }
+            Err(error) => return Err(error.into()),
+        };
         let changes = match self
             .wait_for_change_set(&input.name, &change_set, started)
             .await?
@@ -412,7 +426,7 @@ impl StackDeploy {
                 });
                 // A quiet stack may have ended without an event we could see: ask once.
                 if let Some(stack) = self.cfn.describe(stack_id).await? {
-                    if status::category(&stack.status) != Category::InProgress {
+                    if status::ends_operation(&stack.status) {
                         return Ok(WatchEnd {
                             status: stack.status,
                             first_failure,

@@ -1,7 +1,7 @@
 //! Deploys the plan's stacks in dependency order, independent ones in parallel, feeding each
 //! stack the outputs of the stacks it references.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
 use tokio::task::JoinSet;
@@ -41,29 +41,43 @@ pub async fn deploy_stacks(
         states: vec![NodeState::Waiting; plan.stacks.len()],
         run: DeployRun::default(),
     };
-    let mut running: JoinSet<(usize, StackResult)> = JoinSet::new();
+    let mut running: JoinSet<StackResult> = JoinSet::new();
+    let mut tasks: HashMap<tokio::task::Id, usize> = HashMap::new();
     loop {
         scheduler.skip_blocked();
+        let mut started_any = false;
         for index in scheduler.ready() {
             if running.len() >= max_concurrency.max(1) {
                 break;
             }
+            started_any = true;
             if let Some(input) = scheduler.start(index) {
                 let deployer = deployer.clone();
-                running.spawn(async move { (index, deployer.run(&input).await) });
+                let task = running.spawn(async move { deployer.run(&input).await });
+                tasks.insert(task.id(), index);
             }
         }
-        let Some(joined) = running.join_next().await else {
+        let Some(joined) = running.join_next_with_id().await else {
+            // Nothing runs; a stack that failed as it started may have blocked others, so
+            // look again before deciding the run is over.
+            if started_any {
+                continue;
+            }
             break;
         };
         match joined {
-            Ok((index, result)) => scheduler.finish(index, result),
+            Ok((id, result)) => {
+                if let Some(index) = tasks.remove(&id) {
+                    scheduler.finish(index, result);
+                }
+            }
             Err(error) => {
-                // A panicking task loses its index; fail every running stack so the run still
-                // ends with a complete account.
-                let reason = format!("internal error while deploying: {error}");
-                for index in scheduler.in_state(NodeState::Running) {
-                    scheduler.fail(index, reason.clone(), None);
+                if let Some(index) = tasks.remove(&error.id()) {
+                    scheduler.fail(
+                        index,
+                        format!("internal error while deploying: {error}"),
+                        None,
+                    );
                 }
             }
         }
