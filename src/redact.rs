@@ -11,6 +11,42 @@ use std::sync::{Arc, RwLock};
 /// What a secret prints as.
 pub const MASK: &str = "****";
 
+/// The shortest value treated as a secret.
+pub const MIN_SECRET_LEN: usize = 4;
+
+/// `value` as written, and as each output path may escape it.
+fn escaped_forms(value: &str) -> Vec<String> {
+    let quoted = |text: String| text[1..text.len() - 1].to_string();
+    let mut forms = vec![
+        value.to_string(),
+        quoted(serde_json::Value::String(value.to_string()).to_string()),
+        quoted(format!("{value:?}")),
+        value
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&apos;"),
+        value.replace('\'', r"'\''"),
+        value
+            .replace('\\', r"\\")
+            .replace('"', "\\\"")
+            .replace('\n', r"\n")
+            .replace('$', r"\$"),
+        percent_encoding::utf8_percent_encode(value, URL_RESERVED).to_string(),
+    ];
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// Everything but RFC 3986's unreserved characters, as AWS's query encoding does.
+const URL_RESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// A shared, growing set of secret values.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
@@ -18,19 +54,26 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// Registers a secret value; empty values are ignored (they would mask everything).
-    pub fn add(&self, value: &str) {
-        if value.is_empty() {
-            return;
+    /// Registers a secret value, and the forms it takes once escaped for JSON, Rust debug
+    /// output, XML, shell and dotenv quoting and URL encoding, so masking still finds it after
+    /// a reporter or a log line has escaped it. Returns `false` for a value shorter than
+    /// [`MIN_SECRET_LEN`]: masking every occurrence of one or two characters would mangle all
+    /// output (and reveal the secret by what it hides), so such a value is not registered.
+    pub fn add(&self, value: &str) -> bool {
+        if value.chars().count() < MIN_SECRET_LEN {
+            return false;
         }
         let Ok(mut secrets) = self.secrets.write() else {
-            return;
+            return true;
         };
-        if !secrets.iter().any(|known| known == value) {
-            secrets.push(value.to_string());
-            // Longest first, so a secret that contains another is masked whole.
-            secrets.sort_by_key(|known| std::cmp::Reverse(known.len()));
+        for form in escaped_forms(value) {
+            if !secrets.contains(&form) {
+                secrets.push(form);
+            }
         }
+        // Longest first, so a secret that contains another is masked whole.
+        secrets.sort_by_key(|known| std::cmp::Reverse(known.len()));
+        true
     }
 
     /// `text` with every registered secret replaced by [`MASK`].
@@ -57,12 +100,43 @@ mod tests {
         let redactor = Redactor::default();
         redactor.add("hunter2");
         redactor.add("hunter2-extra");
-        redactor.add("");
+        assert!(!redactor.add(""));
         assert_eq!(
             redactor.redact("a hunter2-extra b hunter2"),
             "a **** b ****"
         );
         assert_eq!(redactor.redact("nothing secret"), "nothing secret");
+    }
+
+    #[test]
+    fn masks_a_secret_after_json_dotenv_shell_xml_or_url_escaping() {
+        let redactor = Redactor::default();
+        assert!(redactor.add(r#"p@ss"w+rd/x='&"#));
+        for escaped in [
+            r#"{"v":"p@ss\"w+rd/x='&"}"#,
+            r#"V="p@ss\"w+rd/x='&""#,
+            r#"export V='p@ss"w+rd/x='\''&'"#,
+            "<V>p@ss&quot;w+rd/x=&apos;&amp;</V>",
+            "V=p%40ss%22w%2Brd%2Fx%3D%27%26",
+        ] {
+            let masked = redactor.redact(escaped);
+            assert!(masked.contains(MASK), "{escaped} -> {masked}");
+            assert!(
+                !masked.contains("w+rd") && !masked.contains("w%2Brd"),
+                "{escaped} -> {masked}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_values_too_short_to_mask_without_mangling_output() {
+        let redactor = Redactor::default();
+        assert!(!redactor.add("1"));
+        assert!(!redactor.add("abc"));
+        assert_eq!(
+            redactor.redact(r#"{"elapsed_ms":1203}"#),
+            r#"{"elapsed_ms":1203}"#
+        );
     }
 
     #[test]

@@ -516,3 +516,57 @@ fn a_stack_with_a_noecho_parameter_redeploys_as_no_changes() {
         !first.stdout.contains("n0echo-value-77") && !second.stdout.contains("n0echo-value-77")
     );
 }
+
+#[test]
+fn secrets_stay_masked_in_json_dotenv_and_outputs_even_when_escaped_or_passed_through_an_output() {
+    let endpoint = emulator();
+    let (source, sink) = (unique("secsrc"), unique("secsink"));
+    let secret = r#"p@ss"w+rd/x='z"#;
+    let passed_on = format!("handed-over-{}", fastrand::u32(..));
+    let project = TempProject::new();
+    // `source` echoes the secret and exposes a plain value that `sink` takes as NoEcho.
+    project.write(
+        "source.yaml",
+        &format!("Parameters:\n  Token: {{Type: String, NoEcho: true}}\nResources:\n  Queue: {{Type: AWS::SQS::Queue}}\nOutputs:\n  Echo: {{Value: !Ref Token}}\n  Key: {{Value: {passed_on}}}\n"),
+    );
+    project.write(
+        "sink.yaml",
+        "Parameters:\n  Key: {Type: String, NoEcho: true}\nResources:\n  Queue: {Type: AWS::SQS::Queue}\n",
+    );
+    project.write(
+        "gapfill.yaml",
+        &format!(
+            "secrets: [SOURCE_TOKEN]\nstacks:\n  {source}:\n    template: source.yaml\n    parameters: {{ Token: \"${{env.SOURCE_TOKEN}}\" }}\n  {sink}:\n    template: sink.yaml\n    parameters: {{ Key: \"${{{source}.Key}}\" }}\n"
+        ),
+    );
+    let run = |args: &[&str]| {
+        Gapfill::new(project.path(), &endpoint, args)
+            .env("SOURCE_TOKEN", secret)
+            .run()
+    };
+
+    let deploy = run(&["deploy", "--format", "json", "--outputs-file", "out.env"]);
+    deploy.assert_code(0);
+    let outputs = run(&["outputs", "--format", "dotenv"]);
+    outputs.assert_code(0);
+    let json = run(&["outputs", "--format", "json"]);
+    json.assert_code(0);
+    let dotenv_file = project.read("out.env");
+    for (what, text) in [
+        ("deploy json", &deploy.stdout),
+        ("outputs dotenv", &outputs.stdout),
+        ("outputs json", &json.stdout),
+        ("outputs file", &dotenv_file),
+    ] {
+        assert!(!text.contains("w+rd"), "{what} shows the secret: {text}");
+        assert!(
+            !text.contains(&passed_on),
+            "{what} shows an output that feeds a NoEcho parameter: {text}"
+        );
+        assert!(text.contains("****"), "{what} masks: {text}");
+    }
+    for line in deploy.stdout.lines() {
+        serde_json::from_str::<Value>(line)
+            .unwrap_or_else(|e| panic!("masking broke the JSON ({e}): {line}"));
+    }
+}

@@ -39,7 +39,10 @@ pub async fn run(
             .await
             .map_err(|e| Error::new(e.to_string()))?
         {
-            Some(deployed) => stacks.push((stack.name.clone(), deployed.outputs)),
+            Some(deployed) => {
+                plan.register_secret_outputs(&stack.name, &deployed.outputs);
+                stacks.push((stack.name.clone(), deployed.outputs));
+            }
             None => missing.push(stack.name.clone()),
         }
     }

@@ -5,7 +5,9 @@ use crate::project::file::StackSpec;
 use crate::project::refs::{self, Reference, Segment};
 use crate::project::template::{parameter_text, Template};
 use crate::project::{Diagnostic, Diagnostics, Project};
-use crate::redact::Redactor;
+use std::collections::BTreeSet;
+
+use crate::redact::{Redactor, MIN_SECRET_LEN};
 
 use super::graph::topological_order;
 use super::{Part, Plan, PlannedValue, StackPlan};
@@ -27,10 +29,15 @@ pub fn build(
         env,
         diagnostics: Diagnostics::default(),
         redactor,
+        secret_outputs: BTreeSet::new(),
     };
     for name in &project.spec.secrets {
         if let Some(value) = env(name) {
-            checker.redactor.add(&value);
+            if !checker.redactor.add(&value) {
+                tracing::warn!(
+                    "the value of secret {name} is shorter than {MIN_SECRET_LEN} characters: too short to mask, it may print"
+                );
+            }
         }
     }
     let mut stacks = Vec::new();
@@ -43,6 +50,7 @@ pub fn build(
     let Checker {
         diagnostics,
         redactor,
+        secret_outputs,
         ..
     } = checker;
     diagnostics.into_result(Plan {
@@ -60,6 +68,7 @@ pub fn build(
             .as_ref()
             .map(|dir| project.dir.join(dir)),
         redactor,
+        secret_outputs,
     })
 }
 
@@ -68,6 +77,7 @@ struct Checker<'a> {
     env: &'a dyn Fn(&str) -> Option<String>,
     diagnostics: Diagnostics,
     redactor: Redactor,
+    secret_outputs: BTreeSet<(String, String)>,
 }
 
 impl Checker<'_> {
@@ -82,6 +92,9 @@ impl Checker<'_> {
             };
             if let Some(mut planned) = self.value(&path, name, value, &mut depends_on) {
                 planned.secret |= declared.no_echo;
+                if planned.secret {
+                    self.note_secret_outputs(&planned);
+                }
                 parameters.push((key.clone(), planned));
             }
         }
@@ -123,6 +136,15 @@ impl Checker<'_> {
             return;
         };
         self.diagnostics.push(diagnostic);
+    }
+
+    /// Outputs that feed a secret value are secrets too, from the moment they are read.
+    fn note_secret_outputs(&mut self, planned: &PlannedValue) {
+        for part in &planned.parts {
+            if let Part::Output { stack, output } = part {
+                self.secret_outputs.insert((stack.clone(), output.clone()));
+            }
+        }
     }
 
     fn undeclared_parameter(

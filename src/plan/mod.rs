@@ -4,7 +4,7 @@
 mod build;
 pub mod graph;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use indexmap::IndexMap;
@@ -33,9 +33,23 @@ pub struct Plan {
     pub models_dir: Option<PathBuf>,
     /// The run's secrets.
     pub redactor: Redactor,
+    /// Stack outputs that feed secret values (NoEcho parameters, secret env interpolations):
+    /// masked as soon as they are read.
+    pub secret_outputs: BTreeSet<(String, String)>,
 }
 
 impl Plan {
+    /// Registers the secret outputs among `outputs` of `stack` with the redactor.
+    pub fn register_secret_outputs(&self, stack: &str, outputs: &IndexMap<String, String>) {
+        for (source, output) in &self.secret_outputs {
+            if source == stack {
+                if let Some(value) = outputs.get(output) {
+                    self.redactor.add(value);
+                }
+            }
+        }
+    }
+
     /// The stack with this name.
     pub fn stack(&self, name: &str) -> Option<&StackPlan> {
         self.stacks.iter().find(|stack| stack.name == name)

@@ -9,7 +9,7 @@ use tokio::task::JoinSet;
 use crate::deploy::{StackDeploy, StackInput, StackResult};
 use crate::events::{EventSink, RunEventKind, RunStats, StackOutcome};
 use crate::plan::{MissingOutput, Plan, PlannedValue, StackOutputs, StackPlan};
-use crate::redact::Redactor;
+use crate::redact::{Redactor, MIN_SECRET_LEN};
 
 /// What a deploy of all stacks ended with.
 #[derive(Debug, Default)]
@@ -215,8 +215,8 @@ pub fn stack_input(
                 .iter()
                 .map(|(key, value)| {
                     let text = value.resolve(outputs)?;
-                    if value.secret {
-                        redactor.add(&text);
+                    if value.secret && !redactor.add(&text) {
+                        tracing::warn!("the secret value of {} for stack {} is shorter than {MIN_SECRET_LEN} characters: too short to mask, it may print", key, stack.name);
                     }
                     Ok((key.clone(), text))
                 })
