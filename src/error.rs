@@ -11,6 +11,8 @@ pub enum Error {
     Project(Diagnostics),
     /// Anything else: a lowercase message that fits after "error: ", and hints.
     Message { message: String, hints: Vec<String> },
+    /// Whoever read our output went away (`gapfill outputs | head -1`): not an error.
+    BrokenPipe,
 }
 
 impl Error {
@@ -19,6 +21,14 @@ impl Error {
             message: message.into(),
             hints: Vec::new(),
         }
+    }
+
+    /// An error writing the command's output.
+    pub fn output(error: std::io::Error) -> Error {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            return Error::BrokenPipe;
+        }
+        Error::new(format!("cannot write output: {error}"))
     }
 
     pub fn hint(self, hint: impl Into<String>) -> Error {
@@ -42,6 +52,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Project(diagnostics) => write!(f, "{diagnostics}"),
+            Error::BrokenPipe => write!(f, "error: the output was closed"),
             Error::Message { message, hints } => {
                 write!(f, "error: {message}")?;
                 for hint in hints {
@@ -54,3 +65,19 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_pipe_is_not_an_error_but_other_write_failures_are() {
+        let closed = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+        assert!(matches!(Error::output(closed), Error::BrokenPipe));
+        let full = std::io::Error::other("disk full");
+        assert_eq!(
+            Error::output(full).to_string(),
+            "error: cannot write output: disk full"
+        );
+    }
+}

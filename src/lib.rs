@@ -33,6 +33,7 @@ use std::io::Write;
 
 use clap::Parser;
 
+use aws::error::CallError;
 use cli::{Cli, Command};
 use error::Error;
 use redact::Redactor;
@@ -67,6 +68,7 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
     let env = |name: &str| std::env::var(name).ok();
     match runtime.block_on(dispatch(&cli, &env, &redactor)) {
         Ok(code) => code,
+        Err(Error::BrokenPipe) => exit_code::SUCCESS,
         Err(error) => {
             let text = error.to_string();
             let _ = writeln!(std::io::stderr(), "{}", redactor.redact(&text));
@@ -91,7 +93,10 @@ async fn dispatch(
             let catalog = commands::session::catalog(hints.models_dir, env);
             commands::call::run(args, &sdk, catalog, &mut stdout)
                 .await
-                .map_err(|error| Error::new(error.to_string()))?;
+                .map_err(|error| match error {
+                    CallError::OutputClosed => Error::BrokenPipe,
+                    other => Error::new(other.to_string()),
+                })?;
             Ok(exit_code::SUCCESS)
         }
         Command::Plan | Command::Drift => {

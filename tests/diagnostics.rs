@@ -208,3 +208,21 @@ fn deploy_without_credentials_stops_before_the_first_stack_with_one_message() {
         String::from_utf8_lossy(&output.stdout)
     );
 }
+
+#[test]
+fn post_deploy_steps_are_refused_until_they_exist_rather_than_silently_skipped() {
+    let output = gapfill("post-deploy", &["deploy", "--format", "plain"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        r#"error: post-deploy steps are not available yet
+ --> gapfill.yaml:2:1
+  |
+2 | post-deploy: [post-deploy/*.yaml]
+  | ^^^^^^^^^^^
+  = hint: remove `post-deploy:` for now; `gapfill call service:Operation` runs single operations today
+
+1 error in the project; nothing was deployed
+"#
+    );
+}

@@ -88,6 +88,9 @@ pub enum CallError {
     Waiter(Box<crate::aws::waiter::WaiterError>),
     #[error("cannot write the output: {0}")]
     Output(String),
+    /// Whoever read the output went away (a closed pipe): the caller decides, usually quietly.
+    #[error("the output was closed")]
+    OutputClosed,
 }
 
 /// An error the service answered with, for one operation.

@@ -151,7 +151,6 @@ fn classify(url: &str, err: &reqwest::Error) -> TransportError {
     }
 }
 
-/// The error with its sources, since reqwest's top-level message is often just "error sending request".
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -240,7 +240,10 @@ fn bad_input(origin: &str, reason: impl std::fmt::Display) -> CallError {
 fn print_json(out: &mut dyn Write, value: &Value) -> Result<(), CallError> {
     let text =
         serde_json::to_string_pretty(value).map_err(|err| CallError::Output(err.to_string()))?;
-    writeln!(out, "{text}").map_err(|err| CallError::Output(err.to_string()))
+    writeln!(out, "{text}").map_err(|err| match err.kind() {
+        std::io::ErrorKind::BrokenPipe => CallError::OutputClosed,
+        _ => CallError::Output(err.to_string()),
+    })
 }
 
 #[cfg(test)]

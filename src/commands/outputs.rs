@@ -48,7 +48,7 @@ pub async fn run(
     }
     let text = render(&stacks, outputs_format(global.format));
     out.write_all(redactor.redact(&text).as_bytes())
-        .map_err(|e| Error::new(format!("cannot write output: {e}")))?;
+        .map_err(Error::output)?;
     if !missing.is_empty() {
         return Err(
             Error::new(format!("not deployed yet: {}", missing.join(", ")))

@@ -9,8 +9,9 @@ use crate::aws::error::error_chain;
 use crate::cli::GlobalArgs;
 use crate::error::Error;
 
-/// Attempts per CloudFormation call unless `AWS_MAX_ATTEMPTS` (or the profile's
-/// `max_attempts`) says otherwise: a deploy polls for minutes and must ride out throttling.
+/// Attempts per CloudFormation call unless `AWS_MAX_ATTEMPTS` says otherwise (a profile's
+/// lower `max_attempts` is raised to this): a deploy polls for minutes and must ride out
+/// throttling.
 /// Standard mode: exponential backoff with full jitter (up to 20 s) and a retry quota. Not
 /// adaptive mode: its client-side rate limiter, once throttled, slows every later call of
 /// the run to about one per two seconds.
@@ -24,7 +25,7 @@ pub async fn load(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<SdkConfig, Error> {
     // Retry settings stay the SDK's (standard mode; AWS_MAX_ATTEMPTS and the profile's
-    // max_attempts honoured), shared by the CloudFormation client and the model-driven one.
+    // max_attempts read), shared by both clients; `cloudformation` raises the attempts.
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(profile) = &global.profile {
         loader = loader.profile_name(profile);

@@ -28,8 +28,7 @@ pub fn run(
     let plan = load_plan(global, env, redactor)?;
     let width = plan.stacks.iter().map(|s| s.name.len()).max().unwrap_or(0);
     let write = |out: &mut dyn Write, text: String| {
-        writeln!(out, "{}", redactor.redact(&text))
-            .map_err(|e| Error::new(format!("cannot write output: {e}")))
+        writeln!(out, "{}", redactor.redact(&text)).map_err(Error::output)
     };
     write(
         out,

@@ -40,6 +40,12 @@ pub fn build(
             }
         }
     }
+    if !project.spec.post_deploy.is_empty() {
+        let diagnostic = project
+            .diagnostic(&["post-deploy"], true, "post-deploy steps are not available yet")
+            .hint("remove `post-deploy:` for now; `gapfill call service:Operation` runs single operations today");
+        checker.diagnostics.push(diagnostic);
+    }
     let mut stacks = Vec::new();
     for (name, spec) in &project.spec.stacks {
         if let Some(template) = project.templates.get(name) {

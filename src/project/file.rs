@@ -2,7 +2,7 @@
 //!
 //! Unknown keys are errors (`deny_unknown_fields`): a typo must never be silently ignored.
 //! Values that need positions for later, semantic checks (parameters, tags) stay as YAML
-//! values here and are interpreted in `load`, where the span index is at hand.
+//! values here and are interpreted in `plan::build`, with the span index at hand.
 
 use std::path::PathBuf;
 
