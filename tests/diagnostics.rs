@@ -226,3 +226,21 @@ fn post_deploy_steps_are_refused_until_they_exist_rather_than_silently_skipped()
 "#
     );
 }
+
+#[test]
+fn columns_and_carets_count_characters_not_bytes() {
+    let output = gapfill("unicode", &["validate"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        r#"error: no stack named `nope` in the project
+ --> gapfill.yaml:5:17
+  |
+5 |       T: "ééééé ${nope.X}"
+  |                 ^^^^^^^^^
+  = hint: stacks: a
+
+1 error in the project; nothing was deployed
+"#
+    );
+}

@@ -122,11 +122,12 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Display columns taken by the first `bytes` bytes of `line` (tabs and multi-byte characters
-/// would otherwise shift the caret).
-fn display_width(line: &str, bytes: usize) -> usize {
-    let prefix = line.get(..bytes.min(line.len())).unwrap_or(line);
-    prefix.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum()
+/// Display columns taken by the first `chars` characters of `line` (a tab shows as four).
+fn display_width(line: &str, chars: usize) -> usize {
+    line.chars()
+        .take(chars)
+        .map(|c| if c == '\t' { 4 } else { 1 })
+        .sum()
 }
 
 /// Several diagnostics, reported together: validation collects every problem, not just the first.

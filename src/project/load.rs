@@ -58,11 +58,21 @@ impl Project {
         let Some(span) = self.spans.get(path) else {
             return self.diagnostic(path, false, message);
         };
+        // `offset` and `len` count bytes of the value; columns count characters. The value's
+        // text is read back from its line (plain and quoted scalars are written as they read).
         let mut at = span.value;
-        let shift = offset + usize::from(span.quoted);
-        at.column += shift;
-        at.offset += shift;
-        Diagnostic::at(&self.file, &self.text, at, len, message)
+        let start = at.column - 1 + usize::from(span.quoted);
+        let line = self
+            .text
+            .lines()
+            .nth(at.line.saturating_sub(1))
+            .unwrap_or_default();
+        let rest: String = line.chars().skip(start).collect();
+        let chars =
+            |range: std::ops::Range<usize>| rest.get(range).map(|part| part.chars().count());
+        at.column = start + 1 + chars(0..offset).unwrap_or(offset);
+        let width = chars(offset..offset + len).unwrap_or(len);
+        Diagnostic::at(&self.file, &self.text, at, width, message)
     }
 }
 
