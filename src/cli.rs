@@ -115,6 +115,10 @@ pub struct DeployArgs {
     /// How long one stack may take (e.g. 90s, 30m, 1h).
     #[arg(long, default_value = "60m", value_parser = parse_duration)]
     pub timeout: Duration,
+    /// Also write a JUnit XML report to FILE: one test case per stack (CircleCI's
+    /// store_test_results, GitHub test reporters).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// Write every stack's outputs to FILE (JSON; `.env` files get dotenv lines).
     #[arg(long, value_name = "FILE")]
     pub outputs_file: Option<PathBuf>,

@@ -337,7 +337,11 @@ fn a_failing_stack_skips_its_dependent_but_not_an_unrelated_stack() {
     );
     let project = project(&yaml, &["rejected.yaml", "consumer.yaml", "queue.yaml"]);
 
-    let output = deploy(&project, &endpoint, &["--outputs-file", "outputs.json"]);
+    let output = deploy(
+        &project,
+        &endpoint,
+        &["--outputs-file", "outputs.json", "--junit", "junit.xml"],
+    );
 
     output.assert_code(1);
     let lines = output.plain_lines(&[&bad, &dependent, &unrelated]);
@@ -369,6 +373,28 @@ fn a_failing_stack_skips_its_dependent_but_not_an_unrelated_stack() {
         [&unrelated],
         "only the deployed stack has outputs: {file}"
     );
+    let junit = project.read("junit.xml");
+    let report = roxmltree::Document::parse(&junit).expect("well-formed JUnit XML");
+    let mut cases: Vec<(&str, Option<&str>)> = report
+        .descendants()
+        .filter(|node| node.has_tag_name("testcase"))
+        .map(|case| {
+            let verdict = case
+                .children()
+                .find(|c| c.is_element())
+                .map(|c| c.tag_name().name());
+            (case.attribute("name").unwrap_or_default(), verdict)
+        })
+        .collect();
+    // Cases come in the order stacks finished, which parallel stacks do not fix.
+    cases.sort();
+    let mut expected = vec![
+        (bad.as_str(), Some("failure")),
+        (dependent.as_str(), Some("skipped")),
+        (unrelated.as_str(), Some("system-out")),
+    ];
+    expected.sort();
+    assert_eq!(cases, expected, "{junit}");
 }
 
 #[test]

@@ -15,7 +15,7 @@ use crate::events::{EventSink, RunEventKind};
 use crate::plan::Plan;
 use crate::redact::Redactor;
 use crate::report::display::{self, Display, Requested};
-use crate::report::{self, json::Json, lines::Lines, live::Live, Reporter};
+use crate::report::{self, json::Json, junit::Junit, lines::Lines, live::Live, FanOut, Reporter};
 use crate::run::deploy_stacks;
 
 pub async fn run(
@@ -36,7 +36,15 @@ pub async fn run(
     );
     let (sink, receiver) = EventSink::channel();
     let tick = (display == Display::Live).then_some(Duration::from_millis(100));
-    let reporting = tokio::spawn(report::drive(receiver, reporter(display, redactor), tick));
+    let mut reporters = vec![reporter(display, redactor)];
+    if let Some(path) = &args.junit {
+        reporters.push(Box::new(Junit::new(path.clone(), redactor.clone())) as Box<dyn Reporter>);
+    }
+    let reporting = tokio::spawn(report::drive(
+        receiver,
+        Box::new(FanOut::new(reporters)),
+        tick,
+    ));
 
     sink.emit(RunEventKind::RunStarted {
         command: "deploy".into(),
@@ -79,7 +87,12 @@ pub async fn run(
     // The reporter ends when the last sender is gone.
     drop(deployer);
     drop(sink);
-    let _ = reporting.await;
+    match reporting.await {
+        Ok(Err(error)) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(Error::new(format!("cannot write the report: {error}")));
+        }
+        _ => {}
+    }
 
     if let Some(path) = &args.outputs_file {
         outputs::write_file(path, &deployed_outputs(&plan, &result.outputs), redactor)?;
