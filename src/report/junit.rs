@@ -144,6 +144,9 @@ impl Reporter for Junit {
 
     fn finish(&mut self) -> io::Result<()> {
         let xml = self.render();
+        if let Some(dir) = self.path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
         std::fs::write(&self.path, self.redactor.redact(&xml).as_bytes())
     }
 }
@@ -163,7 +166,7 @@ mod tests {
     #[test]
     fn one_test_case_per_stack_with_failures_and_skips_written_at_the_end() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("junit.xml");
+        let path = dir.path().join("reports/junit.xml");
         let redactor = Redactor::default();
         redactor.add("s3cr3t-value");
         let mut junit = Junit::new(path.clone(), redactor);
