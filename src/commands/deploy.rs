@@ -143,7 +143,11 @@ fn requested_display(format: Format) -> Result<Requested, Error> {
 fn reporter(display: Display, redactor: &Redactor) -> Box<dyn Reporter> {
     let stdout = std::io::stdout();
     match display {
-        Display::Live => Box::new(Live::new(stdout, redactor.clone())),
+        Display::Live => {
+            let columns =
+                terminal_size::terminal_size().map_or(100, |(width, _)| usize::from(width.0));
+            Box::new(Live::new(stdout, redactor.clone(), columns))
+        }
         Display::Lines => Box::new(Lines::new(stdout, redactor.clone())),
         Display::Json => Box::new(Json::new(stdout, redactor.clone())),
     }

@@ -43,16 +43,19 @@ pub struct Live<W: Write + Send> {
     rows: IndexMap<String, Row>,
     drawn: usize,
     frame: usize,
+    /// The terminal's width: rows are cut to fit, since a wrapped row would break the redraw.
+    columns: usize,
 }
 
 impl<W: Write + Send> Live<W> {
-    pub fn new(out: W, redactor: Redactor) -> Live<W> {
+    pub fn new(out: W, redactor: Redactor, columns: usize) -> Live<W> {
         Live {
             out,
             redactor,
             rows: IndexMap::new(),
             drawn: 0,
             frame: 0,
+            columns: columns.max(20),
         }
     }
 
@@ -86,10 +89,13 @@ impl<W: Write + Send> Live<W> {
             let elapsed = elapsed
                 .map(|e| format!("  {}", seconds(e)))
                 .unwrap_or_default();
-            block.push_str(&format!("{icon} {name:<width$}  {text}{elapsed}\n"));
+            let line = format!("{icon} {name:<width$}  {text}{elapsed}");
+            let masked = self.redactor.redact(&line);
+            block.extend(masked.chars().take(self.columns - 1));
+            block.push('\n');
         }
         self.drawn = self.rows.len();
-        write!(self.out, "{}", self.redactor.redact(&block))
+        write!(self.out, "{block}")
     }
 
     fn log(&mut self, stack: &str, text: &str) -> io::Result<()> {
@@ -284,7 +290,7 @@ mod tests {
     #[test]
     fn rows_show_progress_while_executing_and_outcomes_at_the_end() {
         let mut out = Vec::new();
-        let mut live = Live::new(&mut out, Redactor::default());
+        let mut live = Live::new(&mut out, Redactor::default(), 80);
         let kinds = [
             RunEventKind::RunStarted {
                 command: "deploy".into(),
@@ -334,5 +340,34 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn rows_are_cut_to_the_terminal_width_so_the_redraw_stays_in_place() {
+        let mut out = Vec::new();
+        let mut live = Live::new(&mut out, Redactor::default(), 30);
+        let kinds = [
+            RunEventKind::RunStarted {
+                command: "deploy".into(),
+                project: "p".into(),
+                stacks: vec!["data".into()],
+            },
+            RunEventKind::StackStarted {
+                stack: "data".into(),
+            },
+            resource("AVeryLongLogicalResourceIdIndeed", "CREATE_IN_PROGRESS"),
+        ];
+        for kind in kinds {
+            live.event(&event(kind)).unwrap();
+        }
+        let block = last_block(live.out);
+        assert!(block.contains("data"), "{block}");
+        // Event lines scroll above the rows (indented) and may wrap; the rows may not.
+        let rows: Vec<&str> = block
+            .lines()
+            .filter(|line| !line.starts_with("  "))
+            .collect();
+        assert_eq!(rows.len(), 1, "{block}");
+        assert!(rows.iter().all(|row| row.chars().count() <= 29), "{block}");
     }
 }
