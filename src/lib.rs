@@ -19,6 +19,7 @@ pub mod cli;
 pub mod commands;
 pub mod deploy;
 pub mod error;
+pub mod escape;
 pub mod events;
 pub mod exit_code;
 pub mod logging;

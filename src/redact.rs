@@ -8,6 +8,8 @@
 use std::borrow::Cow;
 use std::sync::{Arc, RwLock};
 
+use crate::escape;
+
 /// What a secret prints as.
 pub const MASK: &str = "****";
 
@@ -21,18 +23,9 @@ fn escaped_forms(value: &str) -> Vec<String> {
         value.to_string(),
         quoted(serde_json::Value::String(value.to_string()).to_string()),
         quoted(format!("{value:?}")),
-        value
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-            .replace('\'', "&apos;"),
-        value.replace('\'', r"'\''"),
-        value
-            .replace('\\', r"\\")
-            .replace('"', "\\\"")
-            .replace('\n', r"\n")
-            .replace('$', r"\$"),
+        escape::xml(value),
+        escape::shell_single_quoted(value),
+        escape::dotenv_double_quoted(value),
         percent_encoding::utf8_percent_encode(value, URL_RESERVED).to_string(),
     ];
     forms.sort();

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 
+use crate::escape;
 use crate::events::{RunEvent, RunEventKind, RunStats, StackOutcome};
 use crate::redact::Redactor;
 
@@ -54,12 +55,12 @@ impl Junit {
         xml.push_str(&format!("<testsuites name=\"gapfill\" {totals}>\n"));
         xml.push_str(&format!(
             "  <testsuite name=\"{}\" {totals}>\n",
-            escape(&self.suite)
+            escape::xml(&self.suite)
         ));
         for (stack, case) in &self.cases {
             let open = format!(
                 r#"    <testcase classname="stacks" name="{}" time="{:.3}""#,
-                escape(stack),
+                escape::xml(stack),
                 case.time.as_secs_f64()
             );
             match &case.outcome {
@@ -76,14 +77,14 @@ impl Junit {
                     };
                     xml.push_str(&format!(
                         "{open}>\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
-                        escape(reason),
-                        escape(&detail)
+                        escape::xml(reason),
+                        escape::xml(&detail)
                     ));
                 }
                 StackOutcome::Skipped { because } => {
                     xml.push_str(&format!(
                         "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                        escape(because)
+                        escape::xml(because)
                     ));
                 }
             }
@@ -91,14 +92,6 @@ impl Junit {
         xml.push_str("  </testsuite>\n</testsuites>\n");
         xml
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
 }
 
 impl Reporter for Junit {

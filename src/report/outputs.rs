@@ -4,6 +4,8 @@
 
 use indexmap::IndexMap;
 
+use crate::escape;
+
 /// How to print outputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputsFormat {
@@ -95,16 +97,11 @@ pub fn upper_snake(name: &str) -> String {
 }
 
 fn shell_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', r"'\''"))
+    format!("'{}'", escape::shell_single_quoted(value))
 }
 
 fn dotenv_quote(value: &str) -> String {
-    let escaped = value
-        .replace('\\', r"\\")
-        .replace('"', "\\\"")
-        .replace('\n', r"\n")
-        .replace('$', r"\$");
-    format!("\"{escaped}\"")
+    format!("\"{}\"", escape::dotenv_double_quoted(value))
 }
 
 #[cfg(test)]
