@@ -14,7 +14,7 @@ for tool in bc /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench: needs $tool (Debian packages bc and time)" >&2; exit 1; }
 done
 
-cargo build --release --quiet
+cargo build --release --locked --quiet
 gapfill="$root/target/release/gapfill"
 
 # A failed command substitution inside eval would not stop the script: assign first.

@@ -17,7 +17,7 @@ root=$PWD
 calls=${1:-200}
 runs=20
 
-cargo build --release --quiet
+cargo build --release --locked --quiet
 gapfill="${CARGO_TARGET_DIR:-$root/target}/release/gapfill"
 
 # A failed command substitution inside eval would not stop the script: assign first.
@@ -30,25 +30,9 @@ work="$root/.emulator/bench-call"
 rm -rf "$work"
 mkdir -p "$work"
 
-# The aws CLI: the venv's, else the one on PATH (resolved past a pyenv shim, whose own start-up
-# would count against it), else installed into the venv. Given --endpoint-url explicitly: some
-# awscli v1 builds ignore AWS_ENDPOINT_URL.
-find_aws() {
-  if [ -x "$root/.venv/bin/aws" ]; then
-    echo "$root/.venv/bin/aws"
-  elif command -v aws >/dev/null; then
-    if command -v pyenv >/dev/null && pyenv which aws >/dev/null 2>&1; then
-      pyenv which aws
-    else
-      command -v aws
-    fi
-  else
-    echo "bench: installing awscli into $root/.venv" >&2
-    "$root/.venv/bin/pip" install --quiet awscli >&2
-    echo "$root/.venv/bin/aws"
-  fi
-}
-aws=$(find_aws)
+# The aws CLI of the pinned botocore, from the repository's venv (scripts/python/requirements.lock).
+# Given --endpoint-url explicitly: some awscli v1 builds ignore AWS_ENDPOINT_URL.
+aws="$root/.venv/bin/aws"
 
 now() { date +%s.%N; }
 # "TOTAL_S CALLS_PER_S" for CALLS calls that took from $1 to $2.

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 echo "== building gapfill (release)" >&2
-cargo build --release --quiet
+cargo build --release --locked --quiet
 gapfill="$PWD/target/release/gapfill"
 
 # A failed command substitution inside eval would not stop the script: assign first.

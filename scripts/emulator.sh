@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The local AWS emulator (moto server) for trying gapfill, the demo, the tests and benchmarks.
 #
-#   eval "$(scripts/emulator.sh start)"   install the pinned moto if missing, start it on a free
+#   eval "$(scripts/emulator.sh start)"   install the pinned moto (scripts/venv.sh), start it on a free
 #                                         loopback port, print the exports that point AWS at it
 #   scripts/emulator.sh stop [PID]        stop it (PID defaults to $GAPFILL_EMULATOR_PID)
 #
@@ -9,17 +9,12 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-venv="$root/.venv"
-moto_version="5.2.5"
 state="$root/.emulator"
+venv=""
 
+# moto, pinned with everything it needs in scripts/python/requirements.lock.
 ensure_moto() {
-  if [ -x "$venv/bin/moto_server" ] && "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$moto_version')" 2>/dev/null; then
-    return
-  fi
-  echo "emulator: installing moto[server]==$moto_version into $venv" >&2
-  python3 -m venv "$venv" >&2
-  "$venv/bin/pip" install --quiet "moto[server]==$moto_version" >&2
+  venv=$("$root/scripts/venv.sh")
 }
 
 free_port() {
@@ -76,6 +71,8 @@ start() {
     echo "emulator: could not configure moto" >&2
     exit 1
   }
+  local moto_version
+  moto_version=$("$venv/bin/python" -c 'import moto; print(moto.__version__)')
   echo "emulator: moto $moto_version listening on $url (pid $pid)" >&2
   cat <<EXPORTS
 export AWS_ENDPOINT_URL=$url

@@ -9,7 +9,10 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check
 echo "== cargo clippy" >&2
-cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --all-targets --locked --quiet -- -D warnings
+
+echo "== python environment (scripts/python/requirements.lock)" >&2
+scripts/venv.sh >/dev/null
 
 echo "== starting the local AWS emulator" >&2
 # A failed command substitution inside eval would not stop the script: assign first.
@@ -19,4 +22,4 @@ eval "$exports"
 trap 'scripts/emulator.sh stop "$GAPFILL_EMULATOR_PID"' EXIT
 
 echo "== cargo test" >&2
-cargo test --all-targets --quiet
+cargo test --all-targets --locked --quiet

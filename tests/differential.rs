@@ -13,7 +13,7 @@
 //!   of [`KNOWN_GAP_CASES`], which must agree once botocore's customisation is undone
 //!   (`differential/customizations.rs`);
 //! - a generated sweep over every operation of [`SWEEP_SERVICES`], in two input modes
-//!   ([`SWEEP_MODES`]): the agreement count of each must not drop below [`SWEEP_MIN_AGREEING`].
+//!   ([`SWEEP_MODES`]): the agreement count of each must not drop below the floors of [`FLOORS`].
 
 #[path = "differential/compare.rs"]
 mod compare;
@@ -74,20 +74,32 @@ const SWEEP_MODES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Sweep operations on which both sides agree, per mode, as measured with botocore 1.44.5 and
-/// the embedded models of the same version (see the summaries the test prints). A drop means
-/// a serializer regression; a rise is welcome (raise the number).
+/// Where the sweep's floors live: per mode, the number of operations on which both sides agree,
+/// as measured with the botocore they name (which must be the models' botocore). A drop means a
+/// serializer regression; a rise is welcome. `scripts/update-pins.sh` rewrites the file by
+/// running this test with `GAPFILL_DIFF_RECORD=1`, which records instead of asserting.
 ///
-/// Measured: "required" 2471 of 2476, the other 5 known gaps (three S3 list operations,
-/// dynamodb DescribeEndpoints, ec2 CopySnapshot); "all" 2466 of 2476: 2 known gaps, events:PutEvents
-/// refused by botocore (its `EndpointId` must be a host label), and 7 route53 operations whose
-/// id members get a string with a `/`: botocore keeps only the last path segment of any id,
-/// gapfill strips only the known `/hostedzone/`, `/change/` and `/delegationset/` prefixes
-/// (`aws::customize`), which is the same for every real id.
-const SWEEP_MIN_AGREEING: &[(&str, usize)] = &[("required", 2471), ("all", 2466)];
+/// Measured with botocore 1.44.5: "required" 2471 of 2476, the other 5 known gaps (three S3
+/// list operations, dynamodb DescribeEndpoints, ec2 CopySnapshot); "all" 2466 of 2476: 2 known
+/// gaps, events:PutEvents refused by botocore (its `EndpointId` must be a host label), and 7
+/// route53 operations whose id members get a string with a `/`: botocore keeps only the last
+/// path segment of any id, gapfill strips only the known `/hostedzone/`, `/change/` and
+/// `/delegationset/` prefixes (`aws::customize`), which is the same for every real id.
+const FLOORS: &str = "tests/differential/floors.json";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The botocore version the embedded models were built from (`models/VERSION`).
+fn models_botocore() -> String {
+    let version = std::fs::read_to_string(repo().join("models/VERSION")).expect("models/VERSION");
+    version
+        .lines()
+        .find_map(|line| line.strip_prefix("botocore "))
+        .expect("models/VERSION names its botocore")
+        .trim()
+        .to_string()
 }
 
 fn python() -> PathBuf {
@@ -96,8 +108,7 @@ fn python() -> PathBuf {
         .unwrap_or_else(|| repo().join(".venv/bin/python"));
     assert!(
         python.exists(),
-        "no python with botocore at {} (set GAPFILL_PYTHON, or create the repository's .venv \
-         with botocore 1.44.5): the differential test cannot run without it",
+        "no python with botocore at {} (set GAPFILL_PYTHON, or run scripts/venv.sh): the differential test cannot run without it",
         python.display()
     );
     python
@@ -265,6 +276,13 @@ async fn serializer_agrees_with_botocore() {
             .expect("cases.json is JSON");
     let cases = cases["cases"].as_array().expect("cases");
     let botocore = botocore_requests(&cases_path);
+    let models = models_botocore();
+    assert_eq!(
+        botocore["botocore"].as_str(),
+        Some(models.as_str()),
+        "the differential test must run the botocore the models were built from; \
+         scripts/venv.sh installs it"
+    );
     let client = client();
 
     let results = botocore["cases"].as_array().expect("case results");
@@ -316,11 +334,39 @@ async fn serializer_agrees_with_botocore() {
         failures.len(),
         failures.join("\n")
     );
-    for (mode, minimum) in SWEEP_MIN_AGREEING {
-        let agreeing = sweep_agreeing[mode];
+    check_floors(&models, &sweep_agreeing);
+}
+
+/// Asserts the sweep agreement against the recorded floors, or, with `GAPFILL_DIFF_RECORD`,
+/// records what was measured as the new floors.
+fn check_floors(botocore: &str, agreeing: &BTreeMap<&str, usize>) {
+    let path = repo().join(FLOORS);
+    if std::env::var_os("GAPFILL_DIFF_RECORD").is_some() {
+        let mut floors = serde_json::Map::new();
+        floors.insert("botocore".into(), botocore.into());
+        for (mode, count) in agreeing {
+            floors.insert(mode.to_string(), (*count).into());
+        }
+        let text = serde_json::to_string_pretty(&floors).expect("floors as JSON") + "\n";
+        std::fs::write(&path, text).expect("write the floors");
+        println!("recorded the floors in {FLOORS}");
+        return;
+    }
+    let floors: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read the floors"))
+            .expect("the floors are JSON");
+    assert_eq!(
+        floors["botocore"].as_str(),
+        Some(botocore),
+        "{FLOORS} was measured with another botocore than the models': run \
+         scripts/update-pins.sh {botocore}"
+    );
+    for (mode, _) in SWEEP_MODES {
+        let minimum = floors[*mode].as_u64().expect("a floor per sweep mode") as usize;
+        let measured = agreeing[mode];
         assert!(
-            agreeing >= *minimum,
-            "only {agreeing} operations of the {mode:?} sweep agree with botocore, fewer than the \
+            measured >= minimum,
+            "only {measured} operations of the {mode:?} sweep agree with botocore, fewer than the \
              {minimum} measured; run with GAPFILL_DIFF_VERBOSE=1 -- --nocapture to see the \
              differences"
         );
