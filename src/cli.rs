@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::duration::parse_duration;
+
 const EXIT_CODES: &str = "Exit codes:
   0  success: deployed, in sync, or nothing to change
   1  error: bad input or usage, a failed stack or step, an AWS error
@@ -74,7 +76,7 @@ pub enum Command {
     /// Call any AWS API operation: `gapfill call s3:ListBuckets`.
     Call(CallArgs),
     /// Check the project, its templates and references without calling AWS.
-    Validate,
+    Validate(ValidateArgs),
 }
 
 /// Call any AWS API operation.
@@ -106,9 +108,21 @@ pub struct CallArgs {
     pub skeleton: bool,
 }
 
+/// `gapfill validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Also show what each step's check derived from the API models (its call, input and
+    /// expectations), and what it expects.
+    #[arg(long)]
+    pub explain: bool,
+}
+
 /// `gapfill deploy`.
 #[derive(Debug, Args)]
 pub struct DeployArgs {
+    /// Deploy the stacks only; leave the post-deploy steps for a later run.
+    #[arg(long)]
+    pub skip_steps: bool,
     /// How many stacks deploy at the same time.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_concurrency: u16,
@@ -141,43 +155,9 @@ fn parse_heartbeat(text: &str) -> Result<Duration, String> {
 }
 
 /// Parses `90`, `90s`, `30m`, `1h`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(split) => text.split_at(split),
-        None => (text, "s"),
-    };
-    let value: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 90s, 30m or 1h"))?;
-    let factor = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        _ => return Err(format!("`{text}`: unknown unit `{unit}`; use s, m or h")),
-    };
-    let seconds = value
-        .checked_mul(factor)
-        .ok_or_else(|| format!("`{text}` is too long"))?;
-    Ok(Duration::from_secs(seconds))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_durations_with_units() {
-        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
-        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-        assert!(parse_duration("5d").unwrap_err().contains("unknown unit"));
-        assert!(parse_duration("soon").is_err());
-        assert_eq!(
-            parse_duration("9999999999999999h"),
-            Err("`9999999999999999h` is too long".to_string())
-        );
-    }
 
     #[test]
     fn the_command_line_is_consistent() {

@@ -20,11 +20,13 @@ pub struct RunEvent {
 /// What happened.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunEventKind {
-    /// The run begins: the command and every stack it will visit, in dependency order.
+    /// The run begins: the command and every stack and step it will visit, each kind in
+    /// dependency order.
     RunStarted {
         command: String,
         project: String,
         stacks: Vec<String>,
+        steps: Vec<String>,
     },
     /// A stack's turn has come (its dependencies are deployed).
     StackStarted { stack: String },
@@ -56,11 +58,92 @@ pub enum RunEventKind {
         outcome: StackOutcome,
         outputs: IndexMap<String, String>,
     },
-    /// The run is over: the counts, and every stack's outcome in plan order.
+    /// A step's turn has come: `call` is its apply operation (`service:Operation`).
+    StepStarted { step: String, call: String },
+    /// The step's check ran: what differs from the declared state (nothing: in sync).
+    StepChecked {
+        step: String,
+        differences: Vec<Difference>,
+    },
+    /// The step's apply operation is being sent (a check differed, or it is an action).
+    StepApplying { step: String, call: String },
+    /// The step reached its end state for this run.
+    StepFinished { step: String, outcome: StepOutcome },
+    /// The run is over: the counts, and every stack's and step's outcome in plan order.
     RunFinished {
         stats: RunStats,
         stacks: Vec<(String, StackOutcome)>,
+        steps: Vec<(String, StepOutcome)>,
     },
+}
+
+/// One expectation of a step's check that does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// The JMESPath expression on the check's result.
+    pub path: String,
+    /// The expected value, as JSON text.
+    pub expected: String,
+    /// The value found, as JSON text; `None` when the path found nothing.
+    pub actual: Option<String>,
+    /// Whether either value is secret: reports then say only that it differs.
+    pub secret: bool,
+}
+
+impl Difference {
+    /// `path: expected X, found Y`, or `path: differs (secret)`.
+    pub fn text(&self) -> String {
+        if self.secret {
+            return format!("{}: differs (secret value, not shown)", self.path);
+        }
+        let found = self.actual.as_deref().unwrap_or("nothing");
+        format!("{}: expected {}, found {found}", self.path, self.expected)
+    }
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// The check held: nothing was sent but the check.
+    InSync,
+    /// The check differed; the apply was sent and the re-check then held.
+    Applied,
+    /// A step without a check: its operation ran.
+    ActionRun,
+    /// `when:` was false for this run.
+    NotRun { because: String },
+    /// The step failed: an AWS error, or applied but never converged (`differences`).
+    Failed {
+        reason: String,
+        hint: Option<String>,
+        differences: Vec<Difference>,
+    },
+    /// Not attempted, because something it depends on did not succeed.
+    Skipped { because: String },
+}
+
+impl StepOutcome {
+    /// A short word for tables and summaries.
+    pub fn label(&self) -> &'static str {
+        match self {
+            StepOutcome::InSync => "in sync",
+            StepOutcome::Applied => "applied",
+            StepOutcome::ActionRun => "action run",
+            StepOutcome::NotRun { .. } => "not run",
+            StepOutcome::Failed { .. } => "failed",
+            StepOutcome::Skipped { .. } => "skipped",
+        }
+    }
+
+    pub fn is_success(&self) -> bool {
+        matches!(
+            self,
+            StepOutcome::InSync
+                | StepOutcome::Applied
+                | StepOutcome::ActionRun
+                | StepOutcome::NotRun { .. }
+        )
+    }
 }
 
 /// One resource change of a change set.
@@ -124,9 +207,17 @@ impl StackOutcome {
     }
 }
 
-/// Counts of stack outcomes, carried by `RunFinished` so reporters keep no counts of their own.
+/// Counts of outcomes per node kind, carried by `RunFinished` so reporters keep no counts of
+/// their own.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RunStats {
+    pub stacks: StackStats,
+    pub steps: StepStats,
+}
+
+/// Counts of stack outcomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StackStats {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
@@ -134,20 +225,53 @@ pub struct RunStats {
     pub skipped: usize,
 }
 
+/// Counts of step outcomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StepStats {
+    pub in_sync: usize,
+    pub applied: usize,
+    pub actions: usize,
+    pub not_run: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+impl StepStats {
+    pub fn total(&self) -> usize {
+        self.in_sync + self.applied + self.actions + self.not_run + self.failed + self.skipped
+    }
+}
+
 impl RunStats {
-    pub fn record(&mut self, outcome: &StackOutcome) {
+    pub fn record_stack(&mut self, outcome: &StackOutcome) {
+        let stacks = &mut self.stacks;
         match outcome {
-            StackOutcome::Created => self.created += 1,
-            StackOutcome::Updated => self.updated += 1,
-            StackOutcome::Unchanged { .. } => self.unchanged += 1,
-            StackOutcome::Failed { .. } => self.failed += 1,
-            StackOutcome::Skipped { .. } => self.skipped += 1,
+            StackOutcome::Created => stacks.created += 1,
+            StackOutcome::Updated => stacks.updated += 1,
+            StackOutcome::Unchanged { .. } => stacks.unchanged += 1,
+            StackOutcome::Failed { .. } => stacks.failed += 1,
+            StackOutcome::Skipped { .. } => stacks.skipped += 1,
         }
     }
 
-    /// Whether every stack reached its declared state.
+    pub fn record_step(&mut self, outcome: &StepOutcome) {
+        let steps = &mut self.steps;
+        match outcome {
+            StepOutcome::InSync => steps.in_sync += 1,
+            StepOutcome::Applied => steps.applied += 1,
+            StepOutcome::ActionRun => steps.actions += 1,
+            StepOutcome::NotRun { .. } => steps.not_run += 1,
+            StepOutcome::Failed { .. } => steps.failed += 1,
+            StepOutcome::Skipped { .. } => steps.skipped += 1,
+        }
+    }
+
+    /// Whether every stack and step reached its declared state.
     pub fn succeeded(&self) -> bool {
-        self.failed == 0 && self.skipped == 0
+        self.stacks.failed == 0
+            && self.stacks.skipped == 0
+            && self.steps.failed == 0
+            && self.steps.skipped == 0
     }
 }
 

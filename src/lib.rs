@@ -18,6 +18,7 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod deploy;
+pub mod duration;
 pub mod error;
 pub mod escape;
 pub mod events;
@@ -28,6 +29,7 @@ pub mod project;
 pub mod redact;
 pub mod report;
 pub mod run;
+pub mod steps;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -86,7 +88,9 @@ async fn dispatch(
     let mut stdout = std::io::stdout();
     match &cli.command {
         Command::Deploy(args) => commands::deploy::run(&cli.global, args, env, redactor).await,
-        Command::Validate => commands::validate::run(&cli.global, env, redactor, &mut stdout),
+        Command::Validate(args) => {
+            commands::validate::run(&cli.global, args, env, redactor, &mut stdout)
+        }
         Command::Outputs => commands::outputs::run(&cli.global, env, redactor, &mut stdout).await,
         Command::Call(args) => {
             let hints = commands::session::project_hints(&cli.global.project);

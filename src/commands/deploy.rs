@@ -1,5 +1,5 @@
-//! `gapfill deploy`: validate everything, then deploy every stack in dependency order while
-//! the reporter renders the events.
+//! `gapfill deploy`: validate everything, then run the plan's graph (stacks deployed through
+//! change sets, post-deploy steps checked and applied) while the reporters render the events.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -11,12 +11,14 @@ use crate::commands::{outputs, session, validate};
 use crate::deploy::artifacts::ArtifactStore;
 use crate::deploy::{Cfn, DeployOptions, StackDeploy};
 use crate::error::Error;
-use crate::events::{EventSink, RunEventKind};
+use crate::events::EventSink;
 use crate::plan::Plan;
 use crate::redact::Redactor;
 use crate::report::display::{self, Display, Requested};
 use crate::report::{self, json::Json, junit::Junit, lines::Lines, live::Live, FanOut, Reporter};
-use crate::run::deploy_stacks;
+use crate::run::{execute, DeployEngine};
+use crate::steps::runner::RecheckPolicy;
+use crate::steps::StepRunner;
 
 pub async fn run(
     global: &GlobalArgs,
@@ -25,10 +27,23 @@ pub async fn run(
     redactor: &Redactor,
 ) -> Result<i32, Error> {
     let requested = requested_display(global.format)?;
-    let plan = validate::load_plan(global, env, redactor)?;
+    let loaded = validate::load_plan(global, env, redactor)?;
+    let plan = if args.skip_steps {
+        loaded.plan.without_steps().map_err(|why| {
+            Error::new(format!("cannot deploy without the steps: {why}"))
+                .hint("run `gapfill deploy` without --skip-steps")
+        })?
+    } else {
+        loaded.plan
+    };
     let sdk = session::load_with_region(global, plan.region.as_deref(), env).await?;
     session::require_credentials(&sdk).await?;
-    let artifacts = artifact_store(&plan, &sdk, env)?;
+    let client = Arc::new(
+        Client::new(&sdk)
+            .map_err(|error| Error::new(format!("cannot set up the AWS client: {error}")))?
+            .catalog(loaded.catalog),
+    );
+    let artifacts = artifact_store(&plan, &client);
     let display = display::resolve(
         requested,
         std::io::stdout().is_terminal(),
@@ -46,46 +61,35 @@ pub async fn run(
         tick,
     ));
 
-    sink.emit(RunEventKind::RunStarted {
-        command: "deploy".into(),
-        project: plan.project.clone(),
-        stacks: plan.stacks.iter().map(|s| s.name.clone()).collect(),
-    });
-    let deployer = StackDeploy {
-        cfn: Cfn::new(session::cloudformation(&sdk, env)),
-        artifacts,
-        sink: sink.clone(),
-        options: DeployOptions {
-            timeout: args.timeout,
-            heartbeat: args.heartbeat,
-            continue_update_rollback: args.continue_update_rollback,
-            ..DeployOptions::default()
+    let engine = DeployEngine {
+        stacks: StackDeploy {
+            cfn: Cfn::new(session::cloudformation(&sdk, env)),
+            artifacts,
+            sink: sink.clone(),
+            options: DeployOptions {
+                timeout: args.timeout,
+                heartbeat: args.heartbeat,
+                continue_update_rollback: args.continue_update_rollback,
+                ..DeployOptions::default()
+            },
+        },
+        steps: StepRunner {
+            client,
+            sink: sink.clone(),
+            recheck: RecheckPolicy::default(),
         },
     };
+    let concurrency = usize::from(args.max_concurrency);
     let result = tokio::select! {
-        result = deploy_stacks(&plan, &deployer, usize::from(args.max_concurrency)) => result,
+        result = execute("deploy", &plan, Arc::new(engine), &sink, concurrency) => result,
         _ = tokio::signal::ctrl_c() => {
             // Dropping the run cancels the watchers only; CloudFormation carries on.
             return Err(Error::new("interrupted").hint(
-                "stacks already executing keep going in CloudFormation; run `gapfill deploy` again to wait for them and finish",
+                "stacks already executing keep going in CloudFormation; run `gapfill deploy` again to wait for them and finish (steps are idempotent: they pick up where they stopped)",
             ));
         }
     };
-    sink.emit(RunEventKind::RunFinished {
-        stats: result.stats,
-        stacks: plan
-            .stacks
-            .iter()
-            .filter_map(|stack| {
-                result
-                    .results
-                    .get(&stack.name)
-                    .map(|r| (stack.name.clone(), r.outcome.clone()))
-            })
-            .collect(),
-    });
-    // The reporter ends when the last sender is gone.
-    drop(deployer);
+    // The reporter ends when the last sender is gone (the engine's clones went with it).
     drop(sink);
     match reporting.await {
         Ok(Err(error)) if error.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -95,7 +99,11 @@ pub async fn run(
     }
 
     if let Some(path) = &args.outputs_file {
-        outputs::write_file(path, &deployed_outputs(&plan, &result.outputs), redactor)?;
+        outputs::write_file(
+            path,
+            &deployed_outputs(&plan, &result.values.outputs),
+            redactor,
+        )?;
     }
     Ok(if result.stats.succeeded() {
         crate::exit_code::SUCCESS
@@ -104,27 +112,14 @@ pub async fn run(
     })
 }
 
-/// The artifact bucket's client, when the project names one.
-fn artifact_store(
-    plan: &Plan,
-    sdk: &aws_config::SdkConfig,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<Arc<ArtifactStore>>, Error> {
-    let Some(artifacts) = &plan.artifacts else {
-        return Ok(None);
-    };
-    let client = Client::new(sdk)
-        .map_err(|error| {
-            Error::new(format!(
-                "cannot set up the AWS client for the artifact bucket: {error}"
-            ))
-        })?
-        .catalog(Arc::new(session::catalog(plan.models_dir.clone(), env)));
-    Ok(Some(Arc::new(ArtifactStore::new(
-        client,
+/// The artifact bucket's store, when the project names one.
+fn artifact_store(plan: &Plan, client: &Arc<Client>) -> Option<Arc<ArtifactStore>> {
+    let artifacts = plan.artifacts.as_ref()?;
+    Some(Arc::new(ArtifactStore::new(
+        Arc::clone(client),
         artifacts.bucket.clone(),
         artifacts.prefix.clone(),
-    ))))
+    )))
 }
 
 fn requested_display(format: Format) -> Result<Requested, Error> {

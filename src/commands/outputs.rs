@@ -27,7 +27,7 @@ pub async fn run(
     redactor: &Redactor,
     out: &mut dyn Write,
 ) -> Result<i32, Error> {
-    let plan = validate::load_plan(global, env, redactor)?;
+    let plan = validate::load_plan(global, env, redactor)?.plan;
     let sdk = session::load_with_region(global, plan.region.as_deref(), env).await?;
     session::require_credentials(&sdk).await?;
     let cfn = Cfn::new(session::cloudformation(&sdk, env));

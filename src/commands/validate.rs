@@ -1,57 +1,131 @@
 //! `gapfill validate`: every check deploy makes before its first AWS call, and nothing else.
+//! `--explain` also shows what each step's check derived from the API models.
 
 use std::io::Write;
+use std::sync::Arc;
 
-use crate::cli::GlobalArgs;
+use crate::aws::catalog::Catalog;
+use crate::cli::{GlobalArgs, ValidateArgs};
+use crate::commands::session;
 use crate::error::Error;
-use crate::plan::{self, Plan};
+use crate::plan::{self, NodeKey, Plan};
 use crate::project;
 use crate::redact::Redactor;
+use crate::steps::CatalogModels;
+
+/// A validated plan and the model catalog it was checked against (the AWS client reuses it).
+pub struct Loaded {
+    pub plan: Plan,
+    pub catalog: Arc<Catalog>,
+}
 
 /// Loads and plans the project: the shared first step of every command.
 pub fn load_plan(
     global: &GlobalArgs,
     env: &dyn Fn(&str) -> Option<String>,
     redactor: &Redactor,
-) -> Result<Plan, Error> {
+) -> Result<Loaded, Error> {
     let project = project::load(&global.project)?;
-    Ok(plan::build(&project, env, redactor.clone())?)
+    let models_dir = project
+        .spec
+        .models_dir
+        .as_ref()
+        .map(|dir| project.dir.join(dir));
+    let catalog = Arc::new(session::catalog(models_dir, env));
+    let models = CatalogModels::new(Arc::clone(&catalog));
+    let plan = plan::build(&project, env, redactor.clone(), &models)?;
+    Ok(Loaded { plan, catalog })
 }
 
-/// Prints the validated project's stacks in deploy order.
+/// Prints the validated project's stacks and steps in run order.
 pub fn run(
     global: &GlobalArgs,
+    args: &ValidateArgs,
     env: &dyn Fn(&str) -> Option<String>,
     redactor: &Redactor,
     out: &mut dyn Write,
 ) -> Result<i32, Error> {
-    let plan = load_plan(global, env, redactor)?;
-    let width = plan.stacks.iter().map(|s| s.name.len()).max().unwrap_or(0);
-    let write = |out: &mut dyn Write, text: String| {
-        writeln!(out, "{}", redactor.redact(&text)).map_err(Error::output)
-    };
-    write(
-        out,
-        format!(
-            "project {} is valid: {} stack(s), in deploy order:",
-            plan.project,
-            plan.stacks.len()
-        ),
-    )?;
-    for stack in &plan.stacks {
-        let after = if stack.depends_on.is_empty() {
-            String::new()
-        } else {
-            format!("  (after {})", stack.depends_on.join(", "))
+    let plan = load_plan(global, env, redactor)?.plan;
+    let mut write =
+        |text: String| writeln!(out, "{}", redactor.redact(&text)).map_err(Error::output);
+    write(format!(
+        "project {} is valid: {} stack(s) and {} step(s), in run order:",
+        plan.project,
+        plan.stacks.len(),
+        plan.steps.len()
+    ))?;
+    let width = plan.order.iter().map(|n| n.name().len()).max().unwrap_or(0);
+    for node in &plan.order {
+        let after = match plan.depends_on(node) {
+            [] => String::new(),
+            nodes => format!("  (after {})", names(nodes)),
         };
-        write(
-            out,
-            format!(
-                "  {:<width$}  {}{after}",
-                stack.name,
-                stack.template_file.display()
-            ),
-        )?;
+        let (kind, what) = match node {
+            NodeKey::Stack(name) => match plan.stack(name) {
+                Some(stack) => ("stack", stack.template_file.display().to_string()),
+                None => continue,
+            },
+            NodeKey::Step(id) => match plan.step(id) {
+                Some(step) => ("step ", step_summary(step)),
+                None => continue,
+            },
+        };
+        write(format!("  {kind} {:<width$}  {what}{after}", node.name()))?;
+        if args.explain {
+            if let Some(step) = plan
+                .step(node.name())
+                .filter(|_| matches!(node, NodeKey::Step(_)))
+            {
+                for line in explanation(step) {
+                    write(format!("          {:<width$}    {line}", ""))?;
+                }
+            }
+        }
     }
     Ok(crate::exit_code::SUCCESS)
+}
+
+fn names(nodes: &[NodeKey]) -> String {
+    nodes
+        .iter()
+        .map(|node| match node {
+            NodeKey::Stack(name) => name.clone(),
+            NodeKey::Step(id) => format!("step {id}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `service:Operation`, and how the step is checked.
+fn step_summary(step: &plan::StepPlan) -> String {
+    match &step.check {
+        Some(check) => format!("{} (checked by {})", step.call(), check.call()),
+        None => format!("{} (action: runs on every deploy)", step.call()),
+    }
+}
+
+/// What `--explain` shows for a step: each derivation, then the check in full.
+fn explanation(step: &plan::StepPlan) -> Vec<String> {
+    let mut lines: Vec<String> = step
+        .derived
+        .iter()
+        .map(|line| format!("derived {line}"))
+        .collect();
+    if let Some(check) = &step.check {
+        lines.push(format!(
+            "check {} with {}",
+            check.call(),
+            check.input.describe()
+        ));
+        for (path, value) in &check.expect {
+            lines.push(format!("expects {path} = {}", value.describe()));
+        }
+    }
+    if !step.when.is_empty() {
+        lines.push(format!(
+            "runs only when: {} condition(s) hold",
+            step.when.len()
+        ));
+    }
+    lines
 }

@@ -2,6 +2,8 @@
 //! the change set names them by URL, as CloudFormation requires. Keys are content-addressed,
 //! so an unchanged template is the same object on every deploy.
 
+use std::sync::Arc;
+
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -10,7 +12,7 @@ use crate::aws::invoke::Client;
 
 /// Where large templates are uploaded.
 pub struct ArtifactStore {
-    client: Client,
+    client: Arc<Client>,
     bucket: String,
     prefix: Option<String>,
 }
@@ -25,7 +27,7 @@ impl std::fmt::Debug for ArtifactStore {
 }
 
 impl ArtifactStore {
-    pub fn new(client: Client, bucket: String, prefix: Option<String>) -> ArtifactStore {
+    pub fn new(client: Arc<Client>, bucket: String, prefix: Option<String>) -> ArtifactStore {
         ArtifactStore {
             client,
             bucket,

@@ -1,16 +1,18 @@
 //! Builds the plan from a loaded project: checks every parameter, reference and dependency,
-//! collects every problem as a positioned diagnostic, and orders the stacks.
+//! collects every problem as a positioned diagnostic, and orders stacks and steps in one graph.
 
 use crate::project::file::StackSpec;
 use crate::project::refs::{self, Reference, Segment};
 use crate::project::template::{parameter_text, Template};
-use crate::project::{Diagnostic, Diagnostics, Project};
+use crate::project::{Diagnostic, Diagnostics, Project, Source};
 use std::collections::BTreeSet;
 
 use crate::redact::{Redactor, MIN_SECRET_LEN};
 
 use super::graph::topological_order;
-use super::{Part, Plan, PlannedValue, StackPlan};
+use super::models::Models;
+use super::steps::StepBuilder;
+use super::{NodeKey, Part, Plan, PlannedValue, StackPlan, StepPlan};
 
 /// The largest template CloudFormation accepts as a TemplateBody.
 pub const INLINE_TEMPLATE_LIMIT: usize = 51_200;
@@ -18,11 +20,13 @@ pub const INLINE_TEMPLATE_LIMIT: usize = 51_200;
 pub const TEMPLATE_URL_LIMIT: usize = 1_048_576;
 
 /// Resolves and validates `project`. `env` reads an environment variable (injected for tests);
-/// secrets found on the way are registered with `redactor`.
+/// `models` answers what the AWS API models say; secrets found on the way are registered with
+/// `redactor`.
 pub fn build(
     project: &Project,
     env: &dyn Fn(&str) -> Option<String>,
     redactor: Redactor,
+    models: &dyn Models,
 ) -> Result<Plan, Diagnostics> {
     let mut checker = Checker {
         project,
@@ -40,19 +44,14 @@ pub fn build(
             }
         }
     }
-    if !project.spec.post_deploy.is_empty() {
-        let diagnostic = project
-            .diagnostic(&["post-deploy"], true, "post-deploy steps are not available yet")
-            .hint("remove `post-deploy:` for now; `gapfill call service:Operation` runs single operations today");
-        checker.diagnostics.push(diagnostic);
-    }
     let mut stacks = Vec::new();
     for (name, spec) in &project.spec.stacks {
         if let Some(template) = project.templates.get(name) {
             stacks.push(checker.stack(name, spec, template));
         }
     }
-    let stacks = checker.order(stacks);
+    let steps = StepBuilder::new(&mut checker, models).build_all();
+    let (stacks, steps, order) = checker.order(stacks, steps);
     let Checker {
         diagnostics,
         redactor,
@@ -67,6 +66,8 @@ pub fn build(
             .unwrap_or_else(|| "gapfill".into()),
         region: project.spec.region.clone(),
         stacks,
+        steps,
+        order,
         artifacts: project.spec.artifacts.clone(),
         models_dir: project
             .spec
@@ -78,11 +79,12 @@ pub fn build(
     })
 }
 
-struct Checker<'a> {
-    project: &'a Project,
-    env: &'a dyn Fn(&str) -> Option<String>,
-    diagnostics: Diagnostics,
-    redactor: Redactor,
+/// The checks shared by stacks and steps, and the problems found so far.
+pub(super) struct Checker<'a> {
+    pub(super) project: &'a Project,
+    pub(super) env: &'a dyn Fn(&str) -> Option<String>,
+    pub(super) diagnostics: Diagnostics,
+    pub(super) redactor: Redactor,
     secret_outputs: BTreeSet<(String, String)>,
 }
 
@@ -96,7 +98,8 @@ impl Checker<'_> {
                 self.undeclared_parameter(name, spec, template, key);
                 continue;
             };
-            if let Some(mut planned) = self.value(&path, name, value, &mut depends_on) {
+            let source = &self.project.source;
+            if let Some(mut planned) = self.value(source, &path, name, value, &mut depends_on) {
                 planned.secret |= declared.no_echo;
                 if planned.secret {
                     self.note_secret_outputs(&planned);
@@ -108,7 +111,8 @@ impl Checker<'_> {
         let mut tags = Vec::new();
         for (key, value) in &spec.tags {
             let path = ["stacks", name, "tags", key.as_str()];
-            if let Some(planned) = self.value(&path, name, value, &mut depends_on) {
+            let source = &self.project.source;
+            if let Some(planned) = self.value(source, &path, name, value, &mut depends_on) {
                 tags.push((key.clone(), planned));
             }
         }
@@ -146,7 +150,12 @@ impl Checker<'_> {
 
     /// Outputs that feed a secret value are secrets too, from the moment they are read.
     fn note_secret_outputs(&mut self, planned: &PlannedValue) {
-        for part in &planned.parts {
+        self.note_secret_parts(&planned.parts);
+    }
+
+    /// Outputs among `parts` (of a secret value) are secrets too.
+    pub(super) fn note_secret_parts(&mut self, parts: &[Part]) {
+        for part in parts {
             if let Part::Output { stack, output } = part {
                 self.secret_outputs.insert((stack.clone(), output.clone()));
             }
@@ -196,107 +205,202 @@ impl Checker<'_> {
         &mut self,
         stack: &str,
         spec: &StackSpec,
-        depends_on: &mut Vec<String>,
+        depends_on: &mut Vec<NodeKey>,
     ) {
-        for (index, dependency) in spec.depends_on.iter().enumerate() {
+        let source = &self.project.source;
+        let base = ["stacks", stack, "depends_on"];
+        let this = NodeKey::Stack(stack.to_string());
+        self.dependencies(source, &base, &this, &spec.depends_on, depends_on);
+    }
+
+    /// `depends_on` entries of a stack or step: each a stack name or a step id.
+    pub(super) fn dependencies(
+        &mut self,
+        source: &Source,
+        base: &[&str],
+        this: &NodeKey,
+        entries: &[String],
+        depends_on: &mut Vec<NodeKey>,
+    ) {
+        for (index, dependency) in entries.iter().enumerate() {
             let position = index.to_string();
-            let path = ["stacks", stack, "depends_on", position.as_str()];
-            if dependency == stack {
-                let diagnostic = self.project.diagnostic(
-                    &path,
-                    false,
-                    format!("stack `{stack}` depends on itself"),
-                );
+            let mut path = base.to_vec();
+            path.push(position.as_str());
+            let node = if self.project.spec.stacks.contains_key(dependency) {
+                NodeKey::Stack(dependency.clone())
+            } else if self.step_ids().any(|id| id == dependency) {
+                NodeKey::Step(dependency.clone())
+            } else {
+                let diagnostic = self.unknown_node(source, &path, dependency);
                 self.diagnostics.push(diagnostic);
-            } else if !self.project.spec.stacks.contains_key(dependency) {
-                let diagnostic = self.unknown_stack(&path, dependency, None);
-                self.diagnostics.push(diagnostic);
-            } else if !depends_on.contains(dependency) {
-                depends_on.push(dependency.clone());
+                continue;
+            };
+            if &node == this {
+                let message = format!("{this} depends on itself");
+                self.diagnostics
+                    .push(source.diagnostic(&path, false, message));
+            } else if !depends_on.contains(&node) {
+                depends_on.push(node);
             }
         }
+    }
+
+    /// Every step id of the project, in file order.
+    pub(super) fn step_ids(&self) -> impl Iterator<Item = &str> {
+        self.project
+            .step_files
+            .iter()
+            .flat_map(|file| file.steps.iter().map(|step| step.id.as_str()))
+    }
+
+    fn unknown_node(&self, source: &Source, path: &[&str], name: &str) -> Diagnostic {
+        let stacks = self.project.spec.stacks.keys().map(String::as_str);
+        let known: Vec<&str> = stacks.chain(self.step_ids()).collect();
+        source
+            .diagnostic(path, false, format!("no stack or step named `{name}`"))
+            .suggest(name, known.iter().copied())
+            .hint(declared_list("stacks and steps", &known))
     }
 
     /// A parameter or tag value: scalars as text, lists comma-joined, references checked.
     fn value(
         &mut self,
+        source: &Source,
         path: &[&str],
         stack: &str,
         value: &serde_yaml::Value,
-        depends_on: &mut Vec<String>,
+        depends_on: &mut Vec<NodeKey>,
     ) -> Option<PlannedValue> {
         let Some(text) = parameter_text(value) else {
             let message = "expected a string, number, boolean or a list of them";
             self.diagnostics
-                .push(self.project.diagnostic(path, false, message));
+                .push(source.diagnostic(path, false, message));
             return None;
         };
-        let segments = match refs::parse(&text) {
+        let this = NodeKey::Stack(stack.to_string());
+        let parts = self.text_parts(source, path, &this, &text, depends_on)?;
+        let secret = parts.secret;
+        Some(PlannedValue {
+            parts: parts.parts,
+            secret,
+        })
+    }
+
+    /// The parts of a string value with references: env vars and project parameters read in,
+    /// stack outputs and step results checked and left open (and added to `depends_on`).
+    pub(super) fn text_parts(
+        &mut self,
+        source: &Source,
+        path: &[&str],
+        this: &NodeKey,
+        text: &str,
+        depends_on: &mut Vec<NodeKey>,
+    ) -> Option<TextParts> {
+        let segments = match refs::parse(text) {
             Ok(segments) => segments,
             Err(error) => {
-                let diagnostic = self
-                    .project
+                let diagnostic = source
                     .diagnostic_inside(path, error.offset, error.len, error.message)
                     .hint(error.hint);
                 self.diagnostics.push(diagnostic);
                 return None;
             }
         };
-        let mut planned = PlannedValue {
-            parts: Vec::new(),
-            secret: false,
-        };
+        let mut parts = TextParts::default();
+        let mut broken = false;
         for segment in segments {
             match segment {
-                Segment::Text(literal) => planned.parts.push(Part::Text(literal)),
+                Segment::Text(literal) => parts.parts.push(Part::Text(literal)),
                 Segment::Ref {
                     reference,
                     offset,
                     len,
                 } => {
-                    let part =
-                        self.reference(path, stack, reference, offset, len, &mut planned.secret);
-                    match part {
-                        Some(Part::Output {
-                            stack: ref source, ..
-                        }) if !depends_on.contains(source) => {
-                            depends_on.push(source.clone());
-                        }
-                        _ => {}
+                    let at = Inside {
+                        source,
+                        path,
+                        offset,
+                        len,
+                    };
+                    let Some(resolved) = self.reference(&at, this, reference, &mut parts.secret)
+                    else {
+                        broken = true;
+                        continue;
+                    };
+                    if let Resolved::Value(value) = &resolved {
+                        parts.typed.get_or_insert(value.clone());
                     }
-                    planned.parts.extend(part);
+                    let part = resolved.into_part();
+                    if let Some(node) = part.source() {
+                        if !depends_on.contains(&node) {
+                            depends_on.push(node);
+                        }
+                    }
+                    parts.parts.push(part);
                 }
             }
         }
-        Some(planned)
+        (!broken).then_some(parts)
     }
 
     fn reference(
         &mut self,
-        path: &[&str],
-        stack: &str,
+        at: &Inside,
+        this: &NodeKey,
         reference: Reference,
-        offset: usize,
-        len: usize,
         secret: &mut bool,
-    ) -> Option<Part> {
-        let at = |message: String| self.project.diagnostic_inside(path, offset, len, message);
+    ) -> Option<Resolved> {
         let diagnostic = match reference {
             Reference::StackOutput { stack: source, output } => {
-                return self.stack_output(path, stack, source, output, offset, len);
+                return self
+                    .stack_output(at, this, source, output)
+                    .map(Resolved::Part);
             }
             Reference::Env { name } => match (self.env)(&name) {
                 Some(value) => {
                     *secret |= self.project.spec.secrets.contains(&name);
-                    return Some(Part::Text(value));
+                    return Some(Resolved::Part(Part::Text(value)));
                 }
-                None => at(format!("environment variable `{name}` is not set"))
+                None => at.diagnostic(format!("environment variable `{name}` is not set"))
                     .hint("export it before running gapfill; in CI, add it to the job's environment or secrets"),
             },
-            Reference::Step { .. } => at(format!("`{reference}`: step results are not available to stacks"))
-                .hint("stacks deploy before post-deploy steps; reference a stack output or an env var"),
-            Reference::Param { .. } => at(format!("`{reference}`: param references are not available in stack parameters"))
-                .hint("use `${env.NAME}` or a literal value"),
+            Reference::Step { id, path } => return self.step_reference(at, this, id, path),
+            Reference::Param { name } => match self.project.spec.parameters.get(&name) {
+                Some(value) => return Some(Resolved::Value(yaml_to_json(value))),
+                None => {
+                    let known: Vec<&str> =
+                        self.project.spec.parameters.keys().map(String::as_str).collect();
+                    at.diagnostic(format!("no project parameter named `{name}`"))
+                        .suggest(&name, known.iter().copied())
+                        .hint(declared_list("parameters: in the project file", &known))
+                }
+            },
+        };
+        self.diagnostics.push(diagnostic);
+        None
+    }
+
+    fn step_reference(
+        &mut self,
+        at: &Inside,
+        this: &NodeKey,
+        id: String,
+        path: String,
+    ) -> Option<Resolved> {
+        let diagnostic = if &NodeKey::Step(id.clone()) == this {
+            at.diagnostic(format!("step `{id}` cannot use its own result"))
+        } else if !self.step_ids().any(|known| known == id) {
+            let known: Vec<&str> = self.step_ids().collect();
+            at.diagnostic(format!("no step with id `{id}`"))
+                .suggest(&id, known.iter().copied())
+                .hint(declared_list("steps", &known))
+        } else if let Err(error) = super::values::check_jmespath(&path) {
+            at.diagnostic(format!(
+                "`{path}` is not a valid JMESPath expression: {error}"
+            ))
+            .hint("a step reference is `${steps.<id>.<JMESPath on its result>}`")
+        } else {
+            return Some(Resolved::Part(Part::Step { id, path }));
         };
         self.diagnostics.push(diagnostic);
         None
@@ -304,22 +408,16 @@ impl Checker<'_> {
 
     fn stack_output(
         &mut self,
-        path: &[&str],
-        stack: &str,
+        at: &Inside,
+        this: &NodeKey,
         source: String,
         output: String,
-        offset: usize,
-        len: usize,
     ) -> Option<Part> {
-        let diagnostic = if source == stack {
-            self.project
-                .diagnostic_inside(
-                    path,
-                    offset,
-                    len,
-                    format!("stack `{stack}` cannot use its own output `{output}`"),
-                )
-                .hint("inside a template, use !GetAtt or !Ref instead")
+        let diagnostic = if this == &NodeKey::Stack(source.clone()) {
+            at.diagnostic(format!(
+                "stack `{source}` cannot use its own output `{output}`"
+            ))
+            .hint("inside a template, use !GetAtt or !Ref instead")
         } else if let Some(template) = self.project.templates.get(&source) {
             if template.outputs.contains(&output) {
                 return Some(Part::Output {
@@ -335,81 +433,180 @@ impl Checker<'_> {
                 .get(&source)
                 .map(|s| s.template.display().to_string())
                 .unwrap_or_default();
-            self.project
-                .diagnostic_inside(
-                    path,
-                    offset,
-                    len,
-                    format!("stack `{source}` has no output `{output}` (template `{file}`)"),
-                )
-                .suggest(&output, outputs.iter().copied())
-                .hint(declared_list(&format!("outputs of {source}"), &outputs))
+            at.diagnostic(format!(
+                "stack `{source}` has no output `{output}` (template `{file}`)"
+            ))
+            .suggest(&output, outputs.iter().copied())
+            .hint(declared_list(&format!("outputs of {source}"), &outputs))
         } else if self.project.spec.stacks.contains_key(&source) {
             // The stack exists but its template failed to load: already reported.
             return None;
         } else {
-            self.unknown_stack(path, &source, Some((offset, len)))
+            let known: Vec<&str> = self
+                .project
+                .spec
+                .stacks
+                .keys()
+                .map(String::as_str)
+                .collect();
+            at.diagnostic(format!("no stack named `{source}` in the project"))
+                .suggest(&source, known.iter().copied())
+                .hint(declared_list("stacks", &known))
         };
         self.diagnostics.push(diagnostic);
         None
     }
 
-    fn unknown_stack(
-        &self,
-        path: &[&str],
-        name: &str,
-        inside: Option<(usize, usize)>,
-    ) -> Diagnostic {
-        let message = format!("no stack named `{name}` in the project");
-        let diagnostic = match inside {
-            Some((offset, len)) => self.project.diagnostic_inside(path, offset, len, message),
-            None => self.project.diagnostic(path, false, message),
-        };
-        let known: Vec<&str> = self
-            .project
-            .spec
-            .stacks
-            .keys()
-            .map(String::as_str)
-            .collect();
-        diagnostic
-            .suggest(name, known.iter().copied())
-            .hint(declared_list("stacks", &known))
-    }
-
-    /// Orders stacks so each comes after its dependencies; reports a cycle by its members.
-    fn order(&mut self, stacks: Vec<StackPlan>) -> Vec<StackPlan> {
-        let index_of = |name: &str| stacks.iter().position(|stack| stack.name == name);
-        let edges: Vec<(usize, usize)> = stacks
+    /// Orders stacks and steps in one graph, each node after what it depends on; reports a
+    /// cycle by its members (across stacks and steps alike).
+    fn order(
+        &mut self,
+        stacks: Vec<StackPlan>,
+        steps: Vec<StepPlan>,
+    ) -> (Vec<StackPlan>, Vec<StepPlan>, Vec<NodeKey>) {
+        let nodes: Vec<NodeKey> = stacks
             .iter()
-            .enumerate()
-            .flat_map(|(after, stack)| {
-                stack
-                    .depends_on
-                    .iter()
-                    .filter_map(move |dep| index_of(dep).map(|before| (before, after)))
-            })
+            .map(|stack| NodeKey::Stack(stack.name.clone()))
+            .chain(steps.iter().map(|step| NodeKey::Step(step.id.clone())))
             .collect();
-        match topological_order(stacks.len(), &edges) {
-            Ok(order) => {
-                let mut slots: Vec<Option<StackPlan>> = stacks.into_iter().map(Some).collect();
-                order
-                    .into_iter()
-                    .filter_map(|index| slots[index].take())
-                    .collect()
+        let depends_on = |index: usize| {
+            if index < stacks.len() {
+                &stacks[index].depends_on
+            } else {
+                &steps[index - stacks.len()].depends_on
             }
-            Err(cycle) => {
-                let names: Vec<&str> = cycle.iter().map(|&i| stacks[i].name.as_str()).collect();
-                let mut shown = names.join(" -> ");
-                shown.push_str(&format!(" -> {}", names[0]));
-                let diagnostic = self
-                    .project
-                    .diagnostic(&["stacks", names[0]], true, format!("dependency cycle: {shown}"))
-                    .hint("each arrow is a `${stack.Output}` reference or a depends_on entry; break one of them");
-                self.diagnostics.push(diagnostic);
-                stacks
+        };
+        let mut edges: Vec<(usize, usize)> = Vec::new();
+        for after in 0..nodes.len() {
+            for dependency in depends_on(after) {
+                if let Some(before) = nodes.iter().position(|node| node == dependency) {
+                    edges.push((before, after));
+                }
             }
         }
+        let order = match topological_order(nodes.len(), &edges) {
+            Ok(order) => order,
+            Err(cycle) => {
+                self.report_cycle(&cycle.iter().map(|&i| &nodes[i]).collect::<Vec<_>>());
+                (0..nodes.len()).collect()
+            }
+        };
+        let order: Vec<NodeKey> = order
+            .into_iter()
+            .map(|index| nodes[index].clone())
+            .collect();
+        let rank = |node: NodeKey| order.iter().position(|n| *n == node);
+        let mut stacks = stacks;
+        let mut steps = steps;
+        stacks.sort_by_key(|stack| rank(NodeKey::Stack(stack.name.clone())));
+        steps.sort_by_key(|step| rank(NodeKey::Step(step.id.clone())));
+        (stacks, steps, order)
+    }
+
+    fn report_cycle(&mut self, cycle: &[&NodeKey]) {
+        let Some(first) = cycle.first() else {
+            return;
+        };
+        let names: Vec<String> = cycle.iter().map(|node| node.to_string()).collect();
+        let shown = format!("{} -> {first}", names.join(" -> "));
+        let message = format!("dependency cycle: {shown}");
+        let hint = "each arrow is a `${stack.Output}` or `${steps.id.path}` reference, a `when:` on a stack, or a depends_on entry; break one of them";
+        let diagnostic = match first {
+            NodeKey::Stack(name) => self.project.diagnostic(&["stacks", name], true, message),
+            NodeKey::Step(id) => match self.step_location(id) {
+                Some((source, index)) => {
+                    source.diagnostic(&["steps", index.to_string().as_str(), "id"], false, message)
+                }
+                None => Diagnostic::file(&self.project.source.file, message),
+            },
+        };
+        self.diagnostics.push(diagnostic.hint(hint));
+    }
+
+    /// The file and index of the step with this id.
+    pub(super) fn step_location(&self, id: &str) -> Option<(&'_ Source, usize)> {
+        self.project.step_files.iter().find_map(|file| {
+            let index = file.steps.iter().position(|step| step.id == id)?;
+            Some((&file.source, index))
+        })
+    }
+}
+
+/// A string value's parts, whether any is secret, and the typed value of a reference that
+/// stands alone (a project parameter keeps its YAML type).
+#[derive(Debug, Default)]
+pub(super) struct TextParts {
+    pub(super) parts: Vec<Part>,
+    pub(super) secret: bool,
+    pub(super) typed: Option<serde_json::Value>,
+}
+
+/// What a reference resolved to while planning.
+enum Resolved {
+    /// Still open, or text read in.
+    Part(Part),
+    /// A project parameter: known now, with its type.
+    Value(serde_json::Value),
+}
+
+impl Resolved {
+    fn into_part(self) -> Part {
+        match self {
+            Resolved::Part(part) => part,
+            Resolved::Value(serde_json::Value::String(text)) => Part::Text(text),
+            Resolved::Value(other) => Part::Text(other.to_string()),
+        }
+    }
+}
+
+/// Where inside a scalar a reference sits, for its diagnostics.
+struct Inside<'s> {
+    source: &'s Source,
+    path: &'s [&'s str],
+    offset: usize,
+    len: usize,
+}
+
+impl Inside<'_> {
+    fn diagnostic(&self, message: String) -> Diagnostic {
+        self.source
+            .diagnostic_inside(self.path, self.offset, self.len, message)
+    }
+}
+
+/// A YAML value as JSON (numbers, booleans and nesting kept; non-string keys as text).
+pub(super) fn yaml_to_json(value: &serde_yaml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    use serde_yaml::Value as Y;
+    match value {
+        Y::Null => J::Null,
+        Y::Bool(flag) => J::Bool(*flag),
+        Y::Number(number) => {
+            if let Some(int) = number.as_i64() {
+                J::from(int)
+            } else if let Some(int) = number.as_u64() {
+                J::from(int)
+            } else {
+                number.as_f64().map_or(J::Null, J::from)
+            }
+        }
+        Y::String(text) => J::String(text.clone()),
+        Y::Sequence(items) => J::Array(items.iter().map(yaml_to_json).collect()),
+        Y::Mapping(members) => J::Object(
+            members
+                .iter()
+                .map(|(key, value)| (yaml_key(key), yaml_to_json(value)))
+                .collect(),
+        ),
+        Y::Tagged(tagged) => yaml_to_json(&tagged.value),
+    }
+}
+
+/// A mapping key as text.
+pub(super) fn yaml_key(key: &serde_yaml::Value) -> String {
+    match key {
+        serde_yaml::Value::String(text) => text.clone(),
+        other => parameter_text(other).unwrap_or_default(),
     }
 }
 
@@ -424,7 +621,38 @@ fn declared_list(what: &str, names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::StackOutputs;
+    use crate::plan::models::{InputProblem, UnknownOperation};
+    use crate::plan::ValueStore;
+
+    /// Projects of these tests have no steps: the models must never be asked.
+    pub(super) struct NoModels;
+
+    impl Models for NoModels {
+        fn operation(&self, _: &str, _: &str) -> Result<(), UnknownOperation> {
+            panic!("a project without steps asked the models about an operation")
+        }
+        fn validate_input(
+            &self,
+            _: &str,
+            _: &str,
+            _: &serde_json::Value,
+            _: &[String],
+        ) -> Vec<InputProblem> {
+            panic!("a project without steps validated an input")
+        }
+        fn input_members(&self, _: &str, _: &str) -> Vec<String> {
+            panic!("a project without steps asked for input members")
+        }
+        fn output_path(&self, _: &str, _: &str, _: &[String]) -> Option<String> {
+            panic!("a project without steps asked for an output path")
+        }
+        fn output_has(&self, _: &str, _: &str, _: &str) -> Option<bool> {
+            panic!("a project without steps asked for an output path")
+        }
+        fn read_operation(&self, _: &str, _: &str) -> Result<String, String> {
+            panic!("a project without steps asked for a read operation")
+        }
+    }
 
     fn project(files: &[(&str, &str)]) -> (tempfile::TempDir, Project) {
         let dir = tempfile::tempdir().unwrap();
@@ -453,19 +681,19 @@ mod tests {
         ]);
         let env = |name: &str| (name == "API_TOKEN").then(|| "tok-123".to_string());
         let redactor = Redactor::default();
-        let plan = build(&project, &env, redactor.clone()).unwrap();
+        let plan = build(&project, &env, redactor.clone(), &NoModels).unwrap();
         let order: Vec<&str> = plan.stacks.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(order, ["data", "api"]);
         let api = plan.stack("api").unwrap();
-        assert_eq!(api.depends_on, ["data"]);
+        assert_eq!(api.depends_on, [NodeKey::Stack("data".into())]);
         assert!(
             api.parameters[0].1.secret,
             "a secret env var feeding a NoEcho parameter is secret"
         );
         assert_eq!(redactor.redact("token tok-123"), "token ****");
 
-        let mut outputs = StackOutputs::new();
-        outputs.insert(
+        let mut outputs = ValueStore::default();
+        outputs.outputs.insert(
             "data".into(),
             [("Name".to_string(), "q1".to_string())]
                 .into_iter()
@@ -484,7 +712,7 @@ mod tests {
             ("gapfill.yaml", "stacks:\n  api:\n    template: api.yaml\n    parameters: {Token: literal, Table: t}\n"),
             ("api.yaml", API),
         ]);
-        let plan = build(&project, &|_| None, Redactor::default()).unwrap();
+        let plan = build(&project, &|_| None, Redactor::default(), &NoModels).unwrap();
         let api = plan.stack("api").unwrap();
         assert!(
             api.parameters
@@ -510,7 +738,7 @@ mod tests {
             ("gapfill.yaml", "stacks:\n  api:\n    template: api.yaml\n    parameters: {Nope: 1, Table: '${ghost.Out}'}\n"),
             ("api.yaml", API),
         ]);
-        let errors = build(&project, &|_| None, Redactor::default()).unwrap_err();
+        let errors = build(&project, &|_| None, Redactor::default(), &NoModels).unwrap_err();
         let messages: Vec<&str> = errors.0.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(
             messages,
@@ -525,6 +753,7 @@ mod tests {
 
 #[cfg(test)]
 mod size_tests {
+    use super::tests::NoModels;
     use super::*;
 
     #[test]
@@ -542,7 +771,7 @@ mod size_tests {
         )
         .unwrap();
         let project = crate::project::load(&dir.path().join("gapfill.yaml")).unwrap();
-        let errors = build(&project, &|_| None, Redactor::default()).unwrap_err();
+        let errors = build(&project, &|_| None, Redactor::default(), &NoModels).unwrap_err();
         assert!(
             errors.0[0]
                 .message
@@ -557,6 +786,6 @@ mod size_tests {
         )
         .unwrap();
         let project = crate::project::load(&dir.path().join("gapfill.yaml")).unwrap();
-        assert!(build(&project, &|_| None, Redactor::default()).is_ok());
+        assert!(build(&project, &|_| None, Redactor::default(), &NoModels).is_ok());
     }
 }

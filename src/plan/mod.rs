@@ -1,15 +1,23 @@
-//! Stage 2: what gapfill will do. The project resolved and validated into a graph of stacks
-//! (and, later, steps), with every reference checked, before any AWS call.
+//! Stage 2: what gapfill will do. The project resolved and validated into one graph of
+//! stacks and post-deploy steps, with every reference, operation and input checked, before
+//! any AWS call.
 
 mod build;
 pub mod graph;
+pub mod models;
+mod steps;
+pub mod values;
 
 use std::collections::{BTreeSet, HashMap};
+use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use indexmap::IndexMap;
 
 pub use build::{build, INLINE_TEMPLATE_LIMIT, TEMPLATE_URL_LIMIT};
+pub use models::Models;
+pub use values::{MissingValue, ValueStore, ValueTemplate};
 
 use crate::project::file::{ArtifactSpec, Capability};
 use crate::project::template::TemplateParameter;
@@ -27,6 +35,10 @@ pub struct Plan {
     pub region: Option<String>,
     /// Stacks in a dependency order (every stack after those it depends on).
     pub stacks: Vec<StackPlan>,
+    /// Post-deploy steps in a dependency order.
+    pub steps: Vec<StepPlan>,
+    /// Every node, stacks and steps, in one dependency order.
+    pub order: Vec<NodeKey>,
     /// Where large templates go.
     pub artifacts: Option<ArtifactSpec>,
     /// The project's own botocore-format models, overriding the built-in ones.
@@ -54,6 +66,60 @@ impl Plan {
     pub fn stack(&self, name: &str) -> Option<&StackPlan> {
         self.stacks.iter().find(|stack| stack.name == name)
     }
+
+    /// The plan with its stacks only, for `deploy --skip-steps`; refused when a stack reads a
+    /// step's result.
+    pub fn without_steps(mut self) -> Result<Plan, String> {
+        if let Some(stack) = self.stacks.iter().find(|stack| {
+            stack
+                .depends_on
+                .iter()
+                .any(|n| matches!(n, NodeKey::Step(_)))
+        }) {
+            return Err(format!("stack `{}` depends on a step", stack.name));
+        }
+        self.steps.clear();
+        self.order.retain(|node| matches!(node, NodeKey::Stack(_)));
+        Ok(self)
+    }
+
+    /// The step with this id.
+    pub fn step(&self, id: &str) -> Option<&StepPlan> {
+        self.steps.iter().find(|step| step.id == id)
+    }
+
+    /// What the node must wait for.
+    pub fn depends_on(&self, node: &NodeKey) -> &[NodeKey] {
+        match node {
+            NodeKey::Stack(name) => self.stack(name).map_or(&[], |s| &s.depends_on),
+            NodeKey::Step(id) => self.step(id).map_or(&[], |s| &s.depends_on),
+        }
+    }
+}
+
+/// A node of the plan's graph: a stack by name or a step by id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NodeKey {
+    Stack(String),
+    Step(String),
+}
+
+impl NodeKey {
+    /// The stack's name or the step's id.
+    pub fn name(&self) -> &str {
+        match self {
+            NodeKey::Stack(name) | NodeKey::Step(name) => name,
+        }
+    }
+}
+
+impl fmt::Display for NodeKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NodeKey::Stack(name) => write!(f, "stack `{name}`"),
+            NodeKey::Step(id) => write!(f, "step `{id}`"),
+        }
+    }
 }
 
 /// One stack, ready to deploy once its dependencies have outputs.
@@ -69,8 +135,88 @@ pub struct StackPlan {
     pub capabilities: Vec<Capability>,
     /// The parameters the template declares, for comparing with what is deployed.
     pub template_parameters: IndexMap<String, TemplateParameter>,
-    /// Stacks that must be deployed first (explicit and implied by references), by name.
-    pub depends_on: Vec<String>,
+    /// Nodes that must finish first (explicit and implied by references).
+    pub depends_on: Vec<NodeKey>,
+}
+
+/// One post-deploy step, validated against the models, with its derivations made.
+#[derive(Debug, Clone)]
+pub struct StepPlan {
+    pub id: String,
+    /// The step file, as the user should see it.
+    pub file: PathBuf,
+    pub service: String,
+    pub operation: String,
+    /// The apply operation's input.
+    pub input: ValueTemplate,
+    /// How to tell the step is in sync; `None` makes it an action.
+    pub check: Option<CheckPlan>,
+    pub when: Vec<Condition>,
+    pub depends_on: Vec<NodeKey>,
+    /// How long the re-check may take to see the applied state.
+    pub timeout: Duration,
+    /// Extra attempts of the whole step after an AWS error.
+    pub retries: u32,
+    /// Whether its values must never print: `secret: true`, a secret input, or a read with
+    /// decryption.
+    pub secret: bool,
+    /// What was derived from the models rather than written, one line each, for
+    /// `validate --explain`.
+    pub derived: Vec<String>,
+}
+
+impl StepPlan {
+    /// `service:Operation` of the apply call.
+    pub fn call(&self) -> String {
+        format!("{}:{}", self.service, self.operation)
+    }
+}
+
+/// A step's check: a read operation and what its result must hold.
+#[derive(Debug, Clone)]
+pub struct CheckPlan {
+    pub service: String,
+    pub operation: String,
+    pub input: ValueTemplate,
+    /// JMESPath on the check's result -> the expected value.
+    pub expect: Vec<(String, ValueTemplate)>,
+}
+
+impl CheckPlan {
+    /// `service:Operation` of the check call.
+    pub fn call(&self) -> String {
+        format!("{}:{}", self.service, self.operation)
+    }
+}
+
+/// One condition of a step's `when:`; the step runs when all hold.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// This run left the stack in one of these outcomes (`created`, `updated`, `unchanged`).
+    Stack {
+        stack: String,
+        outcomes: Vec<StackChange>,
+    },
+    /// The value is truthy: not empty, `false`, `0` or null.
+    Truthy(ValueTemplate),
+}
+
+/// What a run did to a stack, as `when:` reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackChange {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+impl StackChange {
+    pub fn label(self) -> &'static str {
+        match self {
+            StackChange::Created => "created",
+            StackChange::Updated => "updated",
+            StackChange::Unchanged => "unchanged",
+        }
+    }
 }
 
 /// A value that may still need other stacks' outputs.
@@ -85,36 +231,34 @@ pub struct PlannedValue {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Part {
     Text(String),
-    Output { stack: String, output: String },
+    Output {
+        stack: String,
+        output: String,
+    },
+    /// A JMESPath expression on a step's result.
+    Step {
+        id: String,
+        path: String,
+    },
 }
 
-/// A referenced output that the deployed stack does not have (an output behind a condition,
-/// or a template changed outside gapfill).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("stack `{stack}` has no output `{output}` after deploying")]
-pub struct MissingOutput {
-    pub stack: String,
-    pub output: String,
+impl Part {
+    /// The node this part reads from, if any.
+    pub fn source(&self) -> Option<NodeKey> {
+        match self {
+            Part::Text(_) => None,
+            Part::Output { stack, .. } => Some(NodeKey::Stack(stack.clone())),
+            Part::Step { id, .. } => Some(NodeKey::Step(id.clone())),
+        }
+    }
 }
 
 impl PlannedValue {
-    /// The final text, with outputs filled in.
-    pub fn resolve(&self, outputs: &StackOutputs) -> Result<String, MissingOutput> {
+    /// The final text, with outputs and step results filled in.
+    pub fn resolve(&self, store: &ValueStore) -> Result<String, MissingValue> {
         let mut text = String::new();
         for part in &self.parts {
-            match part {
-                Part::Text(literal) => text.push_str(literal),
-                Part::Output { stack, output } => {
-                    let value = outputs
-                        .get(stack)
-                        .and_then(|values| values.get(output))
-                        .ok_or_else(|| MissingOutput {
-                            stack: stack.clone(),
-                            output: output.clone(),
-                        })?;
-                    text.push_str(value);
-                }
-            }
+            text.push_str(&store.text(part)?);
         }
         Ok(text)
     }

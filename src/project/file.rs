@@ -28,6 +28,9 @@ pub struct ProjectFile {
     /// Globs of post-deploy step files, relative to the project file.
     #[serde(default, rename = "post-deploy")]
     pub post_deploy: Vec<String>,
+    /// Project-level values, read by `${param.NAME}` in stacks and steps (types kept).
+    #[serde(default)]
+    pub parameters: IndexMap<String, serde_yaml::Value>,
     /// Where templates too large for an inline TemplateBody are uploaded.
     #[serde(default)]
     pub artifacts: Option<ArtifactSpec>,

@@ -7,24 +7,23 @@ use indexmap::IndexMap;
 
 use super::diagnostic::{display_path, Diagnostic, Diagnostics};
 use super::file::ProjectFile;
-use super::spans::SpanIndex;
+use super::source::Source;
+use super::steps::{self, StepFile};
 use super::template::{self, yaml_diagnostic, Template};
 
 /// The project as written, parsed, with positions for diagnostics.
 #[derive(Debug)]
 pub struct Project {
-    /// The project file as the user should see its path.
-    pub file: PathBuf,
+    /// The project file, with positions.
+    pub source: Source,
     /// The directory paths in the project file are relative to.
     pub dir: PathBuf,
-    /// The project file's text.
-    pub text: String,
-    /// Positions of every value in the project file.
-    pub spans: SpanIndex,
     /// The typed content.
     pub spec: ProjectFile,
     /// Each stack's template, by stack name, in project order.
     pub templates: IndexMap<String, Template>,
+    /// The post-deploy step files, in the order their globs list them.
+    pub step_files: Vec<StepFile>,
 }
 
 impl Project {
@@ -35,16 +34,7 @@ impl Project {
         on_key: bool,
         message: impl Into<String>,
     ) -> Diagnostic {
-        let span = self.spans.nearest(path);
-        let (at, width) = match span {
-            Some(span) if on_key => (
-                span.key.unwrap_or(span.value),
-                path.last().map_or(1, |k| k.len()),
-            ),
-            Some(span) => (span.value, span.value_len),
-            None => (self.spans.key_or_value(path), 1),
-        };
-        Diagnostic::at(&self.file, &self.text, at, width, message)
+        self.source.diagnostic(path, on_key, message)
     }
 
     /// A diagnostic pointing at `len` bytes from `offset` inside the scalar at `path`.
@@ -55,24 +45,7 @@ impl Project {
         len: usize,
         message: impl Into<String>,
     ) -> Diagnostic {
-        let Some(span) = self.spans.get(path) else {
-            return self.diagnostic(path, false, message);
-        };
-        // `offset` and `len` count bytes of the value; columns count characters. The value's
-        // text is read back from its line (plain and quoted scalars are written as they read).
-        let mut at = span.value;
-        let start = at.column - 1 + usize::from(span.quoted);
-        let line = self
-            .text
-            .lines()
-            .nth(at.line.saturating_sub(1))
-            .unwrap_or_default();
-        let rest: String = line.chars().skip(start).collect();
-        let chars =
-            |range: std::ops::Range<usize>| rest.get(range).map(|part| part.chars().count());
-        at.column = start + 1 + chars(0..offset).unwrap_or(offset);
-        let width = chars(offset..offset + len).unwrap_or(len);
-        Diagnostic::at(&self.file, &self.text, at, width, message)
+        self.source.diagnostic_inside(path, offset, len, message)
     }
 }
 
@@ -94,14 +67,17 @@ pub fn load(path: &Path) -> Result<Project, Diagnostics> {
     })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut project = Project {
-        spans: SpanIndex::parse(&text),
-        file: shown,
+        source: Source::new(shown, text),
         dir,
-        text,
         spec,
         templates: IndexMap::new(),
+        step_files: Vec::new(),
     };
     let mut diagnostics = Diagnostics::default();
+    match steps::load_all(&project) {
+        Ok(files) => project.step_files = files,
+        Err(found) => diagnostics.0.extend(found.0),
+    }
     let stacks: Vec<(String, PathBuf)> = project
         .spec
         .stacks

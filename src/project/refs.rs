@@ -135,7 +135,8 @@ fn reference(inner: &str) -> Option<Reference> {
     }
 }
 
-fn is_name(text: &str) -> bool {
+/// Whether `text` is a name: ASCII letters, digits, `-` and `_`.
+pub fn is_name(text: &str) -> bool {
     !text.is_empty()
         && text
             .chars()

@@ -13,7 +13,7 @@
 /// The reporter to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Display {
-    /// One line per stack, updated in place; events scroll above.
+    /// One row per stack and per step, updated in place; events scroll above.
     Live,
     /// Plain timestamped lines, one per event; no control codes.
     Lines,

@@ -2,16 +2,38 @@
 //!
 //! Each line is `{"type": "<event>", "at": "<RFC 3339>", "elapsed_ms": <n>, "data": {...}}`.
 //! The first line (`run_started`) carries `"format_version": 1`; the last (`run_finished`)
-//! carries the counts and `"success"`. Types: `run_started`, `stack_started`,
-//! `stack_recovering`, `change_set_created`, `stack_executing`, `stack_event`,
-//! `stack_heartbeat`, `stack_finished` (with `outcome`, `reason`, `hint`, `outputs`),
-//! `run_finished`. Secrets are masked as `****`.
+//! carries the counts and `"success"`. Types, and their `data`:
+//!
+//! - `run_started`: `format_version`, `command`, `project`, `stacks`, `steps` (names, each in
+//!   plan order)
+//! - `stack_started`: `stack`
+//! - `stack_recovering`: `stack`, `status`, `action`
+//! - `change_set_created`: `stack`, `change_set`, `changes` (each `action`, `logical_id`,
+//!   `resource_type`, `replacement`)
+//! - `stack_executing`: `stack`
+//! - `stack_event`: `stack`, `timestamp`, `logical_id`, `resource_type`, `status`, `reason`
+//! - `stack_heartbeat`: `stack`, `status`, `waited_ms`
+//! - `stack_finished`: `stack`, `outcome` (created | updated | no changes | failed | skipped),
+//!   `reason`, `hint`, `outputs`
+//! - `step_started`: `step`, `call` (the apply operation, `service:Operation`)
+//! - `step_checked`: `step`, `in_sync`, `differences`
+//! - `step_applying`: `step`, `call`
+//! - `step_finished`: `step`, `outcome` (applied | in sync | action run | not run | failed |
+//!   skipped), `reason` (why it failed, was not run or was skipped), `hint`, `differences`
+//!   (those that never converged, for a failure)
+//! - `run_finished`: `success`, the stack counts `created`, `updated`, `unchanged`, `failed`,
+//!   `skipped`, `stacks` and `steps` (each `{stack|step, outcome}` in plan order), and
+//!   `step_counts` (`applied`, `in_sync`, `actions`, `not_run`, `failed`, `skipped`)
+//!
+//! A difference is `{path, expected, actual, secret}`: `expected` and `actual` are JSON text
+//! (`actual` is null when the path found nothing); when `secret` is true both are null, so a
+//! secret value never appears. Every other secret is masked as `****`.
 
 use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
-use crate::events::{RunEvent, RunEventKind, StackOutcome};
+use crate::events::{Difference, RunEvent, RunEventKind, StackOutcome, StepOutcome};
 use crate::redact::Redactor;
 
 use super::Reporter;
@@ -35,9 +57,10 @@ fn encode(kind: &RunEventKind) -> (&'static str, Value) {
             command,
             project,
             stacks,
+            steps,
         } => (
             "run_started",
-            json!({"format_version": 1, "command": command, "project": project, "stacks": stacks}),
+            json!({"format_version": 1, "command": command, "project": project, "stacks": stacks, "steps": steps}),
         ),
         RunEventKind::StackStarted { stack } => ("stack_started", json!({"stack": stack})),
         RunEventKind::StackRecovering {
@@ -90,26 +113,97 @@ fn encode(kind: &RunEventKind) -> (&'static str, Value) {
             let (reason, hint) = match outcome {
                 StackOutcome::Failed { reason, hint } => (Some(reason.clone()), hint.clone()),
                 StackOutcome::Skipped { because } => (Some(because.clone()), None),
-                _ => (None, None),
+                StackOutcome::Created | StackOutcome::Updated | StackOutcome::Unchanged { .. } => {
+                    (None, None)
+                }
             };
             (
                 "stack_finished",
                 json!({"stack": stack, "outcome": outcome.label(), "reason": reason, "hint": hint, "outputs": outputs}),
             )
         }
-        RunEventKind::RunFinished { stats, stacks } => (
+        RunEventKind::StepStarted { step, call } => {
+            ("step_started", json!({"step": step, "call": call}))
+        }
+        RunEventKind::StepChecked { step, differences } => (
+            "step_checked",
+            json!({"step": step, "in_sync": differences.is_empty(), "differences": encode_differences(differences)}),
+        ),
+        RunEventKind::StepApplying { step, call } => {
+            ("step_applying", json!({"step": step, "call": call}))
+        }
+        RunEventKind::StepFinished { step, outcome } => {
+            let (reason, hint, differences): (Option<&String>, Option<&String>, &[Difference]) =
+                match outcome {
+                    StepOutcome::Failed {
+                        reason,
+                        hint,
+                        differences,
+                    } => (Some(reason), hint.as_ref(), differences),
+                    StepOutcome::NotRun { because } | StepOutcome::Skipped { because } => {
+                        (Some(because), None, &[])
+                    }
+                    StepOutcome::InSync | StepOutcome::Applied | StepOutcome::ActionRun => {
+                        (None, None, &[])
+                    }
+                };
+            (
+                "step_finished",
+                json!({
+                    "step": step,
+                    "outcome": outcome.label(),
+                    "reason": reason,
+                    "hint": hint,
+                    "differences": encode_differences(differences),
+                }),
+            )
+        }
+        RunEventKind::RunFinished {
+            stats,
+            stacks,
+            steps,
+        } => (
             "run_finished",
             json!({
                 "stacks": stacks.iter().map(|(stack, outcome)| json!({"stack": stack, "outcome": outcome.label()})).collect::<Vec<_>>(),
+                "steps": steps.iter().map(|(step, outcome)| json!({"step": step, "outcome": outcome.label()})).collect::<Vec<_>>(),
                 "success": stats.succeeded(),
-                "created": stats.created,
-                "updated": stats.updated,
-                "unchanged": stats.unchanged,
-                "failed": stats.failed,
-                "skipped": stats.skipped,
+                "created": stats.stacks.created,
+                "updated": stats.stacks.updated,
+                "unchanged": stats.stacks.unchanged,
+                "failed": stats.stacks.failed,
+                "skipped": stats.stacks.skipped,
+                "step_counts": {
+                    "applied": stats.steps.applied,
+                    "in_sync": stats.steps.in_sync,
+                    "actions": stats.steps.actions,
+                    "not_run": stats.steps.not_run,
+                    "failed": stats.steps.failed,
+                    "skipped": stats.steps.skipped,
+                },
             }),
         ),
     }
+}
+
+/// Differences as `{path, expected, actual, secret}`; a secret one keeps only its path.
+fn encode_differences(differences: &[Difference]) -> Vec<Value> {
+    differences
+        .iter()
+        .map(|difference| {
+            let (expected, actual) = if difference.secret {
+                (None, None)
+            } else {
+                (Some(&difference.expected), difference.actual.as_ref())
+            };
+            json!({
+                "path": difference.path,
+                "expected": expected,
+                "actual": actual,
+                "secret": difference.secret,
+            })
+        })
+        .collect()
 }
 
 impl<W: Write + Send> Reporter for Json<W> {
@@ -133,6 +227,7 @@ mod tests {
     use indexmap::IndexMap;
 
     use super::*;
+    use crate::events::{RunStats, StackStats, StepStats};
 
     #[test]
     fn writes_one_json_object_per_line_with_type_and_masked_data() {
@@ -159,5 +254,219 @@ mod tests {
         assert_eq!(value["elapsed_ms"], 42);
         assert_eq!(value["data"]["outcome"], "created");
         assert_eq!(value["data"]["outputs"]["Url"], "https://x/****");
+    }
+
+    fn difference(path: &str, expected: &str, actual: Option<&str>, secret: bool) -> Difference {
+        Difference {
+            path: path.into(),
+            expected: expected.into(),
+            actual: actual.map(Into::into),
+            secret,
+        }
+    }
+
+    /// Each event as the parsed line it writes.
+    fn lines(redactor: Redactor, kinds: Vec<RunEventKind>) -> (String, Vec<Value>) {
+        let mut out = Vec::new();
+        let mut reporter = Json::new(&mut out, redactor);
+        for kind in kinds {
+            let event = RunEvent {
+                at: chrono::Utc::now(),
+                elapsed: Duration::from_millis(7),
+                kind,
+            };
+            reporter.event(&event).unwrap();
+        }
+        let text = String::from_utf8(out).unwrap();
+        let values = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        (text, values)
+    }
+
+    #[test]
+    fn step_events_carry_their_differences_and_never_a_secret_value() {
+        let redactor = Redactor::default();
+        redactor.add("tok3n");
+        let kinds = vec![
+            RunEventKind::RunStarted {
+                command: "deploy".into(),
+                project: "demo".into(),
+                stacks: vec!["data".into()],
+                steps: vec!["concurrency".into(), "token".into()],
+            },
+            RunEventKind::StepStarted {
+                step: "concurrency".into(),
+                call: "lambda:PutFunctionConcurrency".into(),
+            },
+            RunEventKind::StepChecked {
+                step: "concurrency".into(),
+                differences: vec![
+                    difference("ReservedConcurrentExecutions", "5", None, false),
+                    difference("Tags.owner", "\"team-a\"", Some("\"team-b\""), false),
+                    difference("Environment.KEY", "\"hunter22-x\"", Some("\"old-9\""), true),
+                ],
+            },
+            RunEventKind::StepApplying {
+                step: "concurrency".into(),
+                call: "lambda:PutFunctionConcurrency".into(),
+            },
+            RunEventKind::StepChecked {
+                step: "concurrency".into(),
+                differences: vec![],
+            },
+            RunEventKind::StepFinished {
+                step: "concurrency".into(),
+                outcome: StepOutcome::Applied,
+            },
+            RunEventKind::StepFinished {
+                step: "token".into(),
+                outcome: StepOutcome::Failed {
+                    reason: "AccessDenied for tok3n".into(),
+                    hint: Some("grant ssm:PutParameter".into()),
+                    differences: vec![difference("Parameter.Value", "\"hunter22-x\"", None, true)],
+                },
+            },
+            RunEventKind::StepFinished {
+                step: "audit".into(),
+                outcome: StepOutcome::NotRun {
+                    because: "`when:` is false".into(),
+                },
+            },
+        ];
+        let (text, values) = lines(redactor, kinds);
+        assert!(!text.contains("hunter22"), "{text}");
+        assert!(!text.contains("old-9"), "{text}");
+        assert!(!text.contains("tok3n"), "{text}");
+        let types: Vec<&str> = values.iter().map(|v| v["type"].as_str().unwrap()).collect();
+        assert_eq!(
+            types,
+            [
+                "run_started",
+                "step_started",
+                "step_checked",
+                "step_applying",
+                "step_checked",
+                "step_finished",
+                "step_finished",
+                "step_finished"
+            ]
+        );
+        assert_eq!(values[0]["data"]["format_version"], 1);
+        assert_eq!(values[0]["data"]["steps"], json!(["concurrency", "token"]));
+        assert_eq!(
+            values[1]["data"],
+            json!({"step": "concurrency", "call": "lambda:PutFunctionConcurrency"})
+        );
+        assert_eq!(
+            values[2]["data"],
+            json!({
+                "step": "concurrency",
+                "in_sync": false,
+                "differences": [
+                    {"path": "ReservedConcurrentExecutions", "expected": "5", "actual": null, "secret": false},
+                    {"path": "Tags.owner", "expected": "\"team-a\"", "actual": "\"team-b\"", "secret": false},
+                    {"path": "Environment.KEY", "expected": null, "actual": null, "secret": true},
+                ],
+            })
+        );
+        assert_eq!(
+            values[3]["data"],
+            json!({"step": "concurrency", "call": "lambda:PutFunctionConcurrency"})
+        );
+        assert_eq!(
+            values[4]["data"],
+            json!({"step": "concurrency", "in_sync": true, "differences": []})
+        );
+        assert_eq!(
+            values[5]["data"],
+            json!({"step": "concurrency", "outcome": "applied", "reason": null, "hint": null, "differences": []})
+        );
+        assert_eq!(
+            values[6]["data"],
+            json!({
+                "step": "token",
+                "outcome": "failed",
+                "reason": "AccessDenied for ****",
+                "hint": "grant ssm:PutParameter",
+                "differences": [
+                    {"path": "Parameter.Value", "expected": null, "actual": null, "secret": true},
+                ],
+            })
+        );
+        assert_eq!(values[7]["data"]["outcome"], "not run");
+        assert_eq!(values[7]["data"]["reason"], "`when:` is false");
+    }
+
+    #[test]
+    fn run_finished_keeps_the_stack_counts_and_adds_the_steps() {
+        let finished =
+            |steps: Vec<(String, StepOutcome)>, stats: RunStats| RunEventKind::RunFinished {
+                stats,
+                stacks: vec![("data".into(), StackOutcome::Unchanged { fast: true })],
+                steps,
+            };
+        let stacks = StackStats {
+            unchanged: 1,
+            ..StackStats::default()
+        };
+        let (_, values) = lines(
+            Redactor::default(),
+            vec![
+                finished(
+                    vec![],
+                    RunStats {
+                        stacks,
+                        steps: StepStats::default(),
+                    },
+                ),
+                finished(
+                    vec![
+                        ("concurrency".into(), StepOutcome::Applied),
+                        (
+                            "seed".into(),
+                            StepOutcome::Skipped {
+                                because: "x".into(),
+                            },
+                        ),
+                    ],
+                    RunStats {
+                        stacks,
+                        steps: StepStats {
+                            applied: 1,
+                            skipped: 1,
+                            ..StepStats::default()
+                        },
+                    },
+                ),
+            ],
+        );
+        let counts = |value: &Value| {
+            ["created", "updated", "unchanged", "failed", "skipped"]
+                .map(|key| value["data"][key].as_u64().unwrap())
+        };
+        assert_eq!(values[0]["type"], "run_finished");
+        assert_eq!(counts(&values[0]), [0, 0, 1, 0, 0]);
+        assert_eq!(values[0]["data"]["success"], true);
+        assert_eq!(
+            values[0]["data"]["stacks"],
+            json!([{"stack": "data", "outcome": "no changes"}])
+        );
+        assert_eq!(values[0]["data"]["steps"], json!([]));
+        assert_eq!(
+            values[0]["data"]["step_counts"],
+            json!({"applied": 0, "in_sync": 0, "actions": 0, "not_run": 0, "failed": 0, "skipped": 0})
+        );
+        assert_eq!(counts(&values[1]), [0, 0, 1, 0, 0]);
+        assert_eq!(values[1]["data"]["success"], false);
+        assert_eq!(
+            values[1]["data"]["steps"],
+            json!([{"step": "concurrency", "outcome": "applied"}, {"step": "seed", "outcome": "skipped"}])
+        );
+        assert_eq!(
+            values[1]["data"]["step_counts"],
+            json!({"applied": 1, "in_sync": 0, "actions": 0, "not_run": 0, "failed": 0, "skipped": 1})
+        );
     }
 }

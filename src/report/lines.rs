@@ -1,12 +1,22 @@
 //! Plain lines for CI logs and pipes: one timestamped line per event, no control codes,
 //! never a prompt. Heartbeats arrive as events, so CI's no-output timers never fire.
+//!
+//! ```text
+//! 2026-11-24T08:00:00Z deploy demo: 1 stack(s): data; 1 step(s): warm
+//! 2026-11-24T08:00:00Z data  created
+//! 2026-11-24T08:00:00Z warm  started (lambda:PutFunctionConcurrency)
+//! 2026-11-24T08:00:01Z warm  differs:
+//! 2026-11-24T08:00:01Z warm    ReservedConcurrentExecutions: expected 5, found nothing
+//! 2026-11-24T08:00:01Z warm  applying lambda:PutFunctionConcurrency
+//! 2026-11-24T08:00:02Z warm  applied
+//! ```
 
 use std::io::{self, Write};
 
-use crate::events::{RunEvent, RunEventKind, StackOutcome};
+use crate::events::{Difference, RunEvent, RunEventKind, StackOutcome, StepOutcome};
 use crate::redact::Redactor;
 
-use super::{resource_event_text, seconds, summary_text, Reporter};
+use super::{plan_text, resource_event_text, seconds, summary_text, Reporter};
 
 /// The CI reporter.
 pub struct Lines<W: Write + Send> {
@@ -24,9 +34,17 @@ impl<W: Write + Send> Lines<W> {
         }
     }
 
-    fn line(&mut self, event: &RunEvent, stack: &str, text: &str) -> io::Result<()> {
+    /// A line about one stack or step: its name in a column as wide as the longest name.
+    fn line(&mut self, event: &RunEvent, name: &str, text: &str) -> io::Result<()> {
         let at = event.at.format("%Y-%m-%dT%H:%M:%SZ");
-        let line = format!("{at} {stack:<width$}  {text}", width = self.width);
+        let line = format!("{at} {name:<width$}  {text}", width = self.width);
+        writeln!(self.out, "{}", self.redactor.redact(line.trim_end()))
+    }
+
+    /// A line about the whole run, with no name column.
+    fn run_line(&mut self, event: &RunEvent, text: &str) -> io::Result<()> {
+        let at = event.at.format("%Y-%m-%dT%H:%M:%SZ");
+        let line = format!("{at} {text}");
         writeln!(self.out, "{}", self.redactor.redact(line.trim_end()))
     }
 }
@@ -38,15 +56,16 @@ impl<W: Write + Send> Reporter for Lines<W> {
                 command,
                 project,
                 stacks,
+                steps,
             } => {
-                self.width = stacks.iter().map(String::len).max().unwrap_or(0);
-                let text = format!(
-                    "{command} {project}: {} stack(s): {}",
-                    stacks.len(),
-                    stacks.join(", ")
-                );
-                let at = event.at.format("%Y-%m-%dT%H:%M:%SZ");
-                writeln!(self.out, "{at} {}", self.redactor.redact(&text))?;
+                self.width = stacks
+                    .iter()
+                    .chain(steps)
+                    .map(|name| name.chars().count())
+                    .max()
+                    .unwrap_or(0);
+                let text = format!("{command} {project}: {}", plan_text(stacks, steps));
+                self.run_line(event, &text)?;
             }
             RunEventKind::StackStarted { stack } => self.line(event, stack, "started")?,
             RunEventKind::StackRecovering {
@@ -108,12 +127,39 @@ impl<W: Write + Send> Reporter for Lines<W> {
                     self.line(event, stack, &format!("hint: {hint}"))?;
                 }
             }
-            RunEventKind::RunFinished { stats, stacks } => {
+            RunEventKind::StepStarted { step, call } => {
+                self.line(event, step, &format!("started ({call})"))?
+            }
+            RunEventKind::StepChecked { step, differences } => {
+                // An empty difference list says "in sync", which the finish line says too.
+                if !differences.is_empty() {
+                    self.line(event, step, checked_text(differences))?;
+                }
+                for difference in differences {
+                    self.line(event, step, &format!("  {}", difference.text()))?;
+                }
+            }
+            RunEventKind::StepApplying { step, call } => {
+                self.line(event, step, &format!("applying {call}"))?
+            }
+            RunEventKind::StepFinished { step, outcome } => {
+                self.line(event, step, &step_outcome_text(outcome))?;
+                for detail in step_outcome_details(outcome) {
+                    self.line(event, step, &detail)?;
+                }
+            }
+            RunEventKind::RunFinished {
+                stats,
+                stacks,
+                steps,
+            } => {
                 for (stack, outcome) in stacks {
                     self.line(event, stack, &format!("result: {}", outcome.label()))?;
                 }
-                let at = event.at.format("%Y-%m-%dT%H:%M:%SZ");
-                writeln!(self.out, "{at} {}", summary_text(stats, event.elapsed))?;
+                for (step, outcome) in steps {
+                    self.line(event, step, &format!("result: {}", outcome.label()))?;
+                }
+                self.run_line(event, &summary_text(stats, event.elapsed))?;
             }
         }
         self.out.flush()
@@ -145,6 +191,48 @@ pub fn outcome_text(outcome: &StackOutcome) -> String {
     }
 }
 
+/// How a step's check reads: `in sync`, or `differs:` with one line per difference after it.
+pub fn checked_text(differences: &[Difference]) -> &'static str {
+    if differences.is_empty() {
+        "in sync"
+    } else {
+        "differs:"
+    }
+}
+
+/// How a step's outcome reads in a line.
+pub fn step_outcome_text(outcome: &StepOutcome) -> String {
+    match outcome {
+        StepOutcome::InSync => "in sync".into(),
+        StepOutcome::Applied => "applied".into(),
+        StepOutcome::ActionRun => "action run".into(),
+        StepOutcome::NotRun { because } => format!("not run: {because}"),
+        StepOutcome::Failed { reason, .. } => format!("failed: {reason}"),
+        StepOutcome::Skipped { because } => format!("skipped: {because}"),
+    }
+}
+
+/// The lines under a step's outcome: for a failure, each difference that never converged
+/// (indented) and the hint. Secret values show only that they differ.
+pub fn step_outcome_details(outcome: &StepOutcome) -> Vec<String> {
+    match outcome {
+        StepOutcome::Failed {
+            reason: _,
+            hint,
+            differences,
+        } => differences
+            .iter()
+            .map(|difference| format!("  {}", difference.text()))
+            .chain(hint.iter().map(|hint| format!("hint: {hint}")))
+            .collect(),
+        StepOutcome::InSync
+        | StepOutcome::Applied
+        | StepOutcome::ActionRun
+        | StepOutcome::NotRun { .. }
+        | StepOutcome::Skipped { .. } => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -153,7 +241,7 @@ mod tests {
     use indexmap::IndexMap;
 
     use super::*;
-    use crate::events::{ResourceChange, RunStats};
+    use crate::events::{ResourceChange, RunStats, StackStats, StepStats};
 
     fn at(kind: RunEventKind) -> RunEvent {
         RunEvent {
@@ -174,6 +262,7 @@ mod tests {
                 command: "deploy".into(),
                 project: "demo".into(),
                 stacks: vec!["data".into(), "ingest".into()],
+                steps: vec![],
             },
             RunEventKind::ChangeSetCreated {
                 stack: "data".into(),
@@ -195,9 +284,12 @@ mod tests {
             },
             RunEventKind::RunFinished {
                 stats: RunStats {
-                    failed: 1,
-                    created: 1,
-                    ..RunStats::default()
+                    stacks: StackStats {
+                        failed: 1,
+                        created: 1,
+                        ..StackStats::default()
+                    },
+                    steps: StepStats::default(),
                 },
                 stacks: vec![
                     ("data".into(), StackOutcome::Created),
@@ -209,6 +301,7 @@ mod tests {
                         },
                     ),
                 ],
+                steps: vec![],
             },
         ];
         for kind in events {
@@ -227,5 +320,170 @@ mod tests {
              2026-11-24T08:00:00Z done in 2.5s: 1 created, 0 updated, 0 unchanged, 1 failed, 0 skipped\n"
         );
         assert!(!text.contains('\u{1b}'));
+    }
+
+    fn difference(path: &str, expected: &str, actual: Option<&str>, secret: bool) -> Difference {
+        Difference {
+            path: path.into(),
+            expected: expected.into(),
+            actual: actual.map(Into::into),
+            secret,
+        }
+    }
+
+    #[test]
+    fn renders_step_events_as_lines_and_never_a_secret_difference() {
+        let redactor = Redactor::default();
+        redactor.add("s3cr3t");
+        let mut out = Vec::new();
+        let mut lines = Lines::new(&mut out, redactor);
+        let events = [
+            RunEventKind::RunStarted {
+                command: "deploy".into(),
+                project: "demo".into(),
+                stacks: vec!["data".into()],
+                steps: vec!["concurrency".into(), "token".into(), "seed".into()],
+            },
+            RunEventKind::StackFinished {
+                stack: "data".into(),
+                outcome: StackOutcome::Created,
+                outputs: IndexMap::new(),
+            },
+            RunEventKind::StepStarted {
+                step: "concurrency".into(),
+                call: "lambda:PutFunctionConcurrency".into(),
+            },
+            RunEventKind::StepChecked {
+                step: "concurrency".into(),
+                differences: vec![difference("ReservedConcurrentExecutions", "5", None, false)],
+            },
+            RunEventKind::StepApplying {
+                step: "concurrency".into(),
+                call: "lambda:PutFunctionConcurrency".into(),
+            },
+            RunEventKind::StepChecked {
+                step: "concurrency".into(),
+                differences: vec![],
+            },
+            RunEventKind::StepFinished {
+                step: "concurrency".into(),
+                outcome: StepOutcome::Applied,
+            },
+            RunEventKind::StepStarted {
+                step: "token".into(),
+                call: "ssm:PutParameter".into(),
+            },
+            RunEventKind::StepChecked {
+                step: "token".into(),
+                differences: vec![difference(
+                    "Parameter.Value",
+                    "\"hunter22-not-registered\"",
+                    Some("\"old-value-9\""),
+                    true,
+                )],
+            },
+            RunEventKind::StepFinished {
+                step: "token".into(),
+                outcome: StepOutcome::Failed {
+                    reason: "applied, but the check still differs (s3cr3t)".into(),
+                    hint: Some("check the parameter's policy".into()),
+                    differences: vec![
+                        difference("Parameter.Value", "\"hunter22-not-registered\"", None, true),
+                        difference(
+                            "Parameter.Type",
+                            "\"SecureString\"",
+                            Some("\"String\""),
+                            false,
+                        ),
+                    ],
+                },
+            },
+            RunEventKind::StepFinished {
+                step: "seed".into(),
+                outcome: StepOutcome::Skipped {
+                    because: "`token` did not succeed".into(),
+                },
+            },
+            RunEventKind::StepFinished {
+                step: "audit".into(),
+                outcome: StepOutcome::NotRun {
+                    because: "`when:` is false".into(),
+                },
+            },
+            RunEventKind::StepFinished {
+                step: "warm".into(),
+                outcome: StepOutcome::InSync,
+            },
+            RunEventKind::StepFinished {
+                step: "purge".into(),
+                outcome: StepOutcome::ActionRun,
+            },
+            RunEventKind::RunFinished {
+                stats: RunStats {
+                    stacks: StackStats {
+                        created: 1,
+                        ..StackStats::default()
+                    },
+                    steps: StepStats {
+                        applied: 1,
+                        failed: 1,
+                        skipped: 1,
+                        ..StepStats::default()
+                    },
+                },
+                stacks: vec![("data".into(), StackOutcome::Created)],
+                steps: vec![
+                    ("concurrency".into(), StepOutcome::Applied),
+                    (
+                        "token".into(),
+                        StepOutcome::Failed {
+                            reason: "x".into(),
+                            hint: None,
+                            differences: vec![],
+                        },
+                    ),
+                    (
+                        "seed".into(),
+                        StepOutcome::Skipped {
+                            because: "y".into(),
+                        },
+                    ),
+                ],
+            },
+        ];
+        for kind in events {
+            lines.event(&at(kind)).unwrap();
+        }
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "2026-11-24T08:00:00Z deploy demo: 1 stack(s): data; 3 step(s): concurrency, token, seed\n\
+             2026-11-24T08:00:00Z data         created\n\
+             2026-11-24T08:00:00Z concurrency  started (lambda:PutFunctionConcurrency)\n\
+             2026-11-24T08:00:00Z concurrency  differs:\n\
+             2026-11-24T08:00:00Z concurrency    ReservedConcurrentExecutions: expected 5, found nothing\n\
+             2026-11-24T08:00:00Z concurrency  applying lambda:PutFunctionConcurrency\n\
+             2026-11-24T08:00:00Z concurrency  applied\n\
+             2026-11-24T08:00:00Z token        started (ssm:PutParameter)\n\
+             2026-11-24T08:00:00Z token        differs:\n\
+             2026-11-24T08:00:00Z token          Parameter.Value: differs (secret value, not shown)\n\
+             2026-11-24T08:00:00Z token        failed: applied, but the check still differs (****)\n\
+             2026-11-24T08:00:00Z token          Parameter.Value: differs (secret value, not shown)\n\
+             2026-11-24T08:00:00Z token          Parameter.Type: expected \"SecureString\", found \"String\"\n\
+             2026-11-24T08:00:00Z token        hint: check the parameter's policy\n\
+             2026-11-24T08:00:00Z seed         skipped: `token` did not succeed\n\
+             2026-11-24T08:00:00Z audit        not run: `when:` is false\n\
+             2026-11-24T08:00:00Z warm         in sync\n\
+             2026-11-24T08:00:00Z purge        action run\n\
+             2026-11-24T08:00:00Z data         result: created\n\
+             2026-11-24T08:00:00Z concurrency  result: applied\n\
+             2026-11-24T08:00:00Z token        result: failed\n\
+             2026-11-24T08:00:00Z seed         result: skipped\n\
+             2026-11-24T08:00:00Z done in 2.5s: 1 created, 0 updated, 0 unchanged, 0 failed, 0 skipped; \
+             steps: 1 applied, 0 in sync, 0 action(s) run, 0 not run, 1 failed, 1 skipped\n"
+        );
+        assert!(!text.contains("hunter22"), "{text}");
+        assert!(!text.contains("old-value-9"), "{text}");
+        assert!(!text.contains("s3cr3t"), "{text}");
     }
 }

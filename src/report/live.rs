@@ -1,5 +1,5 @@
-//! The terminal view: one row per stack at the bottom, updated in place, with events
-//! scrolling above it. Only used on a terminal; CI gets [`super::lines::Lines`].
+//! The terminal view: one row per stack and per step at the bottom, updated in place, with
+//! events scrolling above it. Only used on a terminal; CI gets [`super::lines::Lines`].
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -7,19 +7,58 @@ use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
 
-use crate::events::{RunEvent, RunEventKind, StackOutcome};
+use crate::events::{RunEvent, RunEventKind, StackOutcome, StepOutcome};
 use crate::redact::Redactor;
 
-use super::lines::{outcome_text, symbol};
+use super::lines::{checked_text, outcome_text, step_outcome_details, step_outcome_text, symbol};
 use super::{resource_event_text, seconds, summary_text, Reporter};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// Whether a row is a stack's or a step's: their names may coincide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Node {
+    Stack,
+    Step,
+}
+
+/// How a row's stack or step ended.
+enum Finished {
+    Stack(StackOutcome),
+    Step(StepOutcome),
+}
+
+impl Finished {
+    fn icon(&self) -> &'static str {
+        match self {
+            Finished::Stack(outcome) => match outcome {
+                StackOutcome::Created | StackOutcome::Updated => "✓",
+                StackOutcome::Unchanged { .. } => "=",
+                StackOutcome::Failed { .. } => "✗",
+                StackOutcome::Skipped { .. } => "-",
+            },
+            Finished::Step(outcome) => match outcome {
+                StepOutcome::Applied | StepOutcome::ActionRun => "✓",
+                StepOutcome::InSync => "=",
+                StepOutcome::Failed { .. } => "✗",
+                StepOutcome::NotRun { .. } | StepOutcome::Skipped { .. } => "-",
+            },
+        }
+    }
+
+    fn label(&self) -> &'static str {
+        match self {
+            Finished::Stack(outcome) => outcome.label(),
+            Finished::Step(outcome) => outcome.label(),
+        }
+    }
+}
 
 #[derive(Default)]
 struct Row {
     state: String,
     started: Option<Instant>,
-    finished: Option<(StackOutcome, Duration)>,
+    finished: Option<(Finished, Duration)>,
     /// Resources the change set touches, once known.
     changes: Option<usize>,
     /// Resources that reached a *_COMPLETE status during this run.
@@ -27,6 +66,13 @@ struct Row {
 }
 
 impl Row {
+    fn waiting() -> Row {
+        Row {
+            state: "waiting".into(),
+            ..Row::default()
+        }
+    }
+
     /// `2/5 ` while a change set executes, for a sense of progress.
     fn progress(&self) -> String {
         match self.changes {
@@ -34,13 +80,24 @@ impl Row {
             _ => String::new(),
         }
     }
+
+    fn start(&mut self) {
+        self.started = Some(Instant::now());
+        self.state = "checking".into();
+    }
+
+    fn finish(&mut self, finished: Finished) {
+        let took = self.started.map(|s| s.elapsed()).unwrap_or_default();
+        self.finished = Some((finished, took));
+    }
 }
 
 /// The live reporter.
 pub struct Live<W: Write + Send> {
     out: W,
     redactor: Redactor,
-    rows: IndexMap<String, Row>,
+    /// Stacks' rows, then steps', each in plan order.
+    rows: IndexMap<(Node, String), Row>,
     drawn: usize,
     frame: usize,
     /// The terminal's width: rows are cut to fit, since a wrapped row would break the redraw.
@@ -69,16 +126,19 @@ impl<W: Write + Send> Live<W> {
     }
 
     fn draw(&mut self) -> io::Result<()> {
-        let width = self.rows.keys().map(String::len).max().unwrap_or(0);
+        let width = self
+            .rows
+            .keys()
+            .map(|(_, name)| name.chars().count())
+            .max()
+            .unwrap_or(0);
         let spinner = SPINNER[self.frame % SPINNER.len()];
         let mut block = String::new();
-        for (name, row) in &self.rows {
+        for ((_, name), row) in &self.rows {
             let (icon, text, elapsed) = match (&row.finished, row.started) {
-                (Some((outcome, took)), _) => (
-                    outcome_icon(outcome),
-                    outcome.label().to_string(),
-                    Some(*took),
-                ),
+                (Some((finished, took)), _) => {
+                    (finished.icon(), finished.label().to_string(), Some(*took))
+                }
                 (None, Some(started)) => (
                     spinner,
                     format!("{}{}", row.progress(), row.state),
@@ -98,13 +158,18 @@ impl<W: Write + Send> Live<W> {
         write!(self.out, "{block}")
     }
 
-    fn log(&mut self, stack: &str, text: &str) -> io::Result<()> {
-        let line = format!("  {stack}: {text}");
+    /// A line above the rows about one stack or step.
+    fn log(&mut self, name: &str, text: &str) -> io::Result<()> {
+        let line = format!("  {name}: {text}");
         writeln!(self.out, "{}", self.redactor.redact(&line))
     }
 
-    fn set_state(&mut self, stack: &str, state: impl Into<String>) {
-        if let Some(row) = self.rows.get_mut(stack) {
+    fn row(&mut self, node: Node, name: &str) -> Option<&mut Row> {
+        self.rows.get_mut(&(node, name.to_string()))
+    }
+
+    fn set_state(&mut self, node: Node, name: &str, state: impl Into<String>) {
+        if let Some(row) = self.row(node, name) {
             row.state = state.into();
         }
     }
@@ -115,22 +180,26 @@ impl<W: Write + Send> Live<W> {
                 command,
                 project,
                 stacks,
+                steps,
             } => {
-                writeln!(self.out, "{command} {project}: {} stack(s)", stacks.len())?;
+                let steps_text = if steps.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} step(s)", steps.len())
+                };
+                let header = format!("{command} {project}: {} stack(s){steps_text}", stacks.len());
+                writeln!(self.out, "{}", self.redactor.redact(&header))?;
                 for stack in stacks {
-                    self.rows.insert(
-                        stack.clone(),
-                        Row {
-                            state: "waiting".into(),
-                            ..Row::default()
-                        },
-                    );
+                    self.rows
+                        .insert((Node::Stack, stack.clone()), Row::waiting());
+                }
+                for step in steps {
+                    self.rows.insert((Node::Step, step.clone()), Row::waiting());
                 }
             }
             RunEventKind::StackStarted { stack } => {
-                if let Some(row) = self.rows.get_mut(stack) {
-                    row.started = Some(Instant::now());
-                    row.state = "checking".into();
+                if let Some(row) = self.row(Node::Stack, stack) {
+                    row.start();
                 }
             }
             RunEventKind::StackRecovering {
@@ -139,7 +208,7 @@ impl<W: Write + Send> Live<W> {
                 action,
             } => {
                 self.log(stack, &format!("is {status}: {action}"))?;
-                self.set_state(stack, format!("recovering from {status}"));
+                self.set_state(Node::Stack, stack, format!("recovering from {status}"));
             }
             RunEventKind::ChangeSetCreated {
                 stack,
@@ -158,23 +227,26 @@ impl<W: Write + Send> Live<W> {
                         ),
                     )?;
                 }
-                if let Some(row) = self.rows.get_mut(stack) {
+                if let Some(row) = self.row(Node::Stack, stack) {
                     row.changes = Some(changes.len());
                 }
-                self.set_state(stack, "change set ready");
+                self.set_state(Node::Stack, stack, "change set ready");
             }
-            RunEventKind::StackExecuting { stack } => self.set_state(stack, "executing"),
+            RunEventKind::StackExecuting { stack } => {
+                self.set_state(Node::Stack, stack, "executing")
+            }
             RunEventKind::StackResourceEvent {
                 stack,
                 event: resource,
             } => {
                 self.log(stack, &resource_event_text(resource))?;
-                if let Some(row) = self.rows.get_mut(stack) {
+                if let Some(row) = self.row(Node::Stack, stack) {
                     if resource.logical_id != *stack && resource.status.ends_with("_COMPLETE") {
                         row.completed.insert(resource.logical_id.clone());
                     }
                 }
                 self.set_state(
+                    Node::Stack,
                     stack,
                     format!("{} {}", resource.status, resource.logical_id),
                 );
@@ -183,7 +255,7 @@ impl<W: Write + Send> Live<W> {
                 stack,
                 status,
                 waited: _,
-            } => self.set_state(stack, status.clone()),
+            } => self.set_state(Node::Stack, stack, status.clone()),
             RunEventKind::StackFinished {
                 stack,
                 outcome,
@@ -201,28 +273,60 @@ impl<W: Write + Send> Live<W> {
                 {
                     self.log(stack, &format!("hint: {hint}"))?;
                 }
-                if let Some(row) = self.rows.get_mut(stack) {
-                    let took = row.started.map(|s| s.elapsed()).unwrap_or_default();
-                    row.finished = Some((outcome.clone(), took));
+                if let Some(row) = self.row(Node::Stack, stack) {
+                    row.finish(Finished::Stack(outcome.clone()));
                 }
             }
-            RunEventKind::RunFinished { stats, stacks: _ } => {
+            RunEventKind::StepStarted { step, call: _ } => {
+                if let Some(row) = self.row(Node::Step, step) {
+                    row.start();
+                }
+            }
+            RunEventKind::StepChecked { step, differences } => {
+                if !differences.is_empty() {
+                    self.log(step, checked_text(differences))?;
+                    for difference in differences {
+                        self.log(step, &format!("  {}", difference.text()))?;
+                    }
+                }
+                let state = match differences.len() {
+                    0 => "in sync".to_string(),
+                    n => format!("{n} difference(s)"),
+                };
+                self.set_state(Node::Step, step, state);
+            }
+            RunEventKind::StepApplying { step, call } => {
+                self.set_state(Node::Step, step, format!("applying {call}"))
+            }
+            RunEventKind::StepFinished { step, outcome } => {
+                match outcome {
+                    StepOutcome::Failed { .. }
+                    | StepOutcome::Skipped { .. }
+                    | StepOutcome::NotRun { .. } => {
+                        self.log(step, &step_outcome_text(outcome))?;
+                        for detail in step_outcome_details(outcome) {
+                            self.log(step, &detail)?;
+                        }
+                    }
+                    StepOutcome::InSync | StepOutcome::Applied | StepOutcome::ActionRun => {}
+                }
+                if let Some(row) = self.row(Node::Step, step) {
+                    row.finish(Finished::Step(outcome.clone()));
+                }
+            }
+            RunEventKind::RunFinished {
+                stats,
+                stacks: _,
+                steps: _,
+            } => {
                 self.draw()?;
                 self.drawn = 0;
-                writeln!(self.out, "{}", summary_text(stats, event.elapsed))?;
+                let summary = summary_text(stats, event.elapsed);
+                writeln!(self.out, "{}", self.redactor.redact(&summary))?;
                 return Ok(());
             }
         }
         self.draw()
-    }
-}
-
-fn outcome_icon(outcome: &StackOutcome) -> &'static str {
-    match outcome {
-        StackOutcome::Created | StackOutcome::Updated => "✓",
-        StackOutcome::Unchanged { .. } => "=",
-        StackOutcome::Failed { .. } => "✗",
-        StackOutcome::Skipped { .. } => "-",
     }
 }
 
@@ -249,7 +353,9 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::events::{ResourceChange, ResourceEvent, RunStats};
+    use crate::events::{
+        Difference, ResourceChange, ResourceEvent, RunStats, StackStats, StepStats,
+    };
 
     fn event(kind: RunEventKind) -> RunEvent {
         RunEvent {
@@ -296,6 +402,7 @@ mod tests {
                 command: "deploy".into(),
                 project: "p".into(),
                 stacks: vec!["data".into(), "api".into()],
+                steps: vec![],
             },
             RunEventKind::StackStarted {
                 stack: "data".into(),
@@ -326,13 +433,18 @@ mod tests {
         .unwrap();
         live.event(&event(RunEventKind::RunFinished {
             stats: RunStats {
-                created: 1,
-                ..RunStats::default()
+                stacks: StackStats {
+                    created: 1,
+                    ..StackStats::default()
+                },
+                steps: StepStats::default(),
             },
             stacks: vec![],
+            steps: vec![],
         }))
         .unwrap();
         let text = String::from_utf8_lossy(&out).into_owned();
+        assert!(text.starts_with("deploy p: 2 stack(s)\n"), "{text}");
         assert!(text.contains("✓ data  created"), "{text}");
         assert!(
             text.ends_with(
@@ -351,6 +463,7 @@ mod tests {
                 command: "deploy".into(),
                 project: "p".into(),
                 stacks: vec!["data".into()],
+                steps: vec![],
             },
             RunEventKind::StackStarted {
                 stack: "data".into(),
@@ -369,5 +482,181 @@ mod tests {
             .collect();
         assert_eq!(rows.len(), 1, "{block}");
         assert!(rows.iter().all(|row| row.chars().count() <= 29), "{block}");
+    }
+
+    /// The rows of the last drawn block: the lines that are not indented event lines.
+    fn rows(out: &[u8]) -> Vec<String> {
+        last_block(out)
+            .lines()
+            .filter(|line| !line.starts_with("  "))
+            .map(|line| {
+                // The elapsed time changes from run to run: keep the row up to it.
+                let timed = |end: usize| {
+                    line[end + 2..]
+                        .strip_suffix('s')
+                        .is_some_and(|n| n.parse::<f64>().is_ok())
+                };
+                match line.rfind("  ") {
+                    Some(end) if timed(end) => line[..end].to_string(),
+                    _ => line.to_string(),
+                }
+            })
+            .collect()
+    }
+
+    fn difference(path: &str, expected: &str, actual: Option<&str>, secret: bool) -> Difference {
+        Difference {
+            path: path.into(),
+            expected: expected.into(),
+            actual: actual.map(Into::into),
+            secret,
+        }
+    }
+
+    #[test]
+    fn a_row_per_step_shows_its_state_and_differences_and_failures_print_above() {
+        let mut out = Vec::new();
+        let redactor = Redactor::default();
+        redactor.add("s3cr3t");
+        let mut live = Live::new(&mut out, redactor, 100);
+        live.event(&event(RunEventKind::RunStarted {
+            command: "deploy".into(),
+            project: "p".into(),
+            stacks: vec!["data".into()],
+            steps: vec!["data".into(), "concurrency".into(), "token".into()],
+        }))
+        .unwrap();
+        // Nothing was erased yet: the run's first line comes before the rows.
+        assert_eq!(
+            rows(live.out)[1..],
+            [
+                "· data         waiting",
+                "· data         waiting",
+                "· concurrency  waiting",
+                "· token        waiting",
+            ]
+        );
+
+        let mut step = |kind: RunEventKind| {
+            live.event(&event(kind)).unwrap();
+            rows(live.out)
+        };
+        step(RunEventKind::StackFinished {
+            stack: "data".into(),
+            outcome: StackOutcome::Unchanged { fast: true },
+            outputs: Default::default(),
+        });
+        let now = step(RunEventKind::StepStarted {
+            step: "concurrency".into(),
+            call: "lambda:PutFunctionConcurrency".into(),
+        });
+        assert_eq!(now[0], "= data         no changes");
+        assert_eq!(
+            now[1], "· data         waiting",
+            "the step named like a stack"
+        );
+        assert_eq!(now[2], "⠋ concurrency  checking");
+        let now = step(RunEventKind::StepChecked {
+            step: "concurrency".into(),
+            differences: vec![
+                difference("ReservedConcurrentExecutions", "5", None, false),
+                difference("Environment.KEY", "\"hunter22-x\"", Some("\"old-9\""), true),
+            ],
+        });
+        assert_eq!(now[2], "⠋ concurrency  2 difference(s)");
+        let now = step(RunEventKind::StepApplying {
+            step: "concurrency".into(),
+            call: "lambda:PutFunctionConcurrency".into(),
+        });
+        assert_eq!(
+            now[2],
+            "⠋ concurrency  applying lambda:PutFunctionConcurrency"
+        );
+        let now = step(RunEventKind::StepChecked {
+            step: "concurrency".into(),
+            differences: vec![],
+        });
+        assert_eq!(now[2], "⠋ concurrency  in sync");
+        let now = step(RunEventKind::StepFinished {
+            step: "concurrency".into(),
+            outcome: StepOutcome::Applied,
+        });
+        assert_eq!(now[2], "✓ concurrency  applied");
+        step(RunEventKind::StepStarted {
+            step: "token".into(),
+            call: "ssm:PutParameter".into(),
+        });
+        let now = step(RunEventKind::StepFinished {
+            step: "token".into(),
+            outcome: StepOutcome::Failed {
+                reason: "AccessDenied (s3cr3t)".into(),
+                hint: Some("grant ssm:PutParameter".into()),
+                differences: vec![difference(
+                    "Parameter.Type",
+                    "\"SecureString\"",
+                    Some("\"String\""),
+                    false,
+                )],
+            },
+        });
+        assert_eq!(now[3], "✗ token        failed");
+        let now = step(RunEventKind::StepFinished {
+            step: "data".into(),
+            outcome: StepOutcome::NotRun {
+                because: "`when:` is false".into(),
+            },
+        });
+        assert_eq!(now[1], "- data         not run");
+        live.event(&event(RunEventKind::RunFinished {
+            stats: RunStats {
+                stacks: StackStats {
+                    unchanged: 1,
+                    ..StackStats::default()
+                },
+                steps: StepStats {
+                    applied: 1,
+                    failed: 1,
+                    not_run: 1,
+                    ..StepStats::default()
+                },
+            },
+            stacks: vec![],
+            steps: vec![],
+        }))
+        .unwrap();
+
+        let text = String::from_utf8_lossy(&out).into_owned();
+        assert!(
+            text.starts_with("deploy p: 1 stack(s), 3 step(s)\n"),
+            "{text}"
+        );
+        // Event lines: indented, after any cursor movement that erased the rows.
+        let above: Vec<&str> = text
+            .lines()
+            .filter_map(|line| line.rsplit("\x1b[J").next())
+            .filter(|line| line.starts_with("  "))
+            .collect();
+        assert_eq!(
+            above,
+            [
+                "  concurrency: differs:",
+                "  concurrency:   ReservedConcurrentExecutions: expected 5, found nothing",
+                "  concurrency:   Environment.KEY: differs (secret value, not shown)",
+                "  token: failed: AccessDenied (****)",
+                "  token:   Parameter.Type: expected \"SecureString\", found \"String\"",
+                "  token: hint: grant ssm:PutParameter",
+                "  data: not run: `when:` is false",
+            ]
+        );
+        assert!(!text.contains("hunter22"), "{text}");
+        assert!(!text.contains("old-9"), "{text}");
+        assert!(!text.contains("s3cr3t"), "{text}");
+        assert!(
+            text.ends_with(
+                "done in 1.5s: 0 created, 0 updated, 1 unchanged, 0 failed, 0 skipped; \
+                 steps: 1 applied, 0 in sync, 0 action(s) run, 1 not run, 1 failed, 0 skipped\n"
+            ),
+            "{text}"
+        );
     }
 }

@@ -130,15 +130,90 @@ pub fn resource_event_text(event: &ResourceEvent) -> String {
     )
 }
 
-/// The closing line of a run.
+/// The closing line of a run: the stack counts, then the step counts when the run has steps
+/// (a run without steps reads exactly as it did before steps existed).
 pub fn summary_text(stats: &RunStats, elapsed: Duration) -> String {
-    format!(
+    let stacks = &stats.stacks;
+    let mut text = format!(
         "done in {}: {} created, {} updated, {} unchanged, {} failed, {} skipped",
         seconds(elapsed),
-        stats.created,
-        stats.updated,
-        stats.unchanged,
-        stats.failed,
-        stats.skipped
-    )
+        stacks.created,
+        stacks.updated,
+        stacks.unchanged,
+        stacks.failed,
+        stacks.skipped
+    );
+    let steps = &stats.steps;
+    if steps.total() > 0 {
+        text.push_str(&format!(
+            "; steps: {} applied, {} in sync, {} action(s) run, {} not run, {} failed, {} skipped",
+            steps.applied, steps.in_sync, steps.actions, steps.not_run, steps.failed, steps.skipped
+        ));
+    }
+    text
+}
+
+/// What a run visits, as its first line says: `2 stack(s): a, b`, then `; 1 step(s): c` when it
+/// has steps.
+pub fn plan_text(stacks: &[String], steps: &[String]) -> String {
+    let mut text = format!("{} stack(s): {}", stacks.len(), stacks.join(", "));
+    if !steps.is_empty() {
+        text.push_str(&format!("; {} step(s): {}", steps.len(), steps.join(", ")));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{StackStats, StepStats};
+
+    #[test]
+    fn summary_of_a_run_without_steps_is_unchanged() {
+        let stats = RunStats {
+            stacks: StackStats {
+                created: 1,
+                failed: 1,
+                ..StackStats::default()
+            },
+            steps: StepStats::default(),
+        };
+        assert_eq!(
+            summary_text(&stats, Duration::from_millis(2500)),
+            "done in 2.5s: 1 created, 0 updated, 0 unchanged, 1 failed, 0 skipped"
+        );
+    }
+
+    #[test]
+    fn summary_of_a_run_with_steps_adds_the_step_counts() {
+        let stats = RunStats {
+            stacks: StackStats {
+                unchanged: 2,
+                ..StackStats::default()
+            },
+            steps: StepStats {
+                applied: 1,
+                in_sync: 2,
+                actions: 3,
+                not_run: 4,
+                failed: 5,
+                skipped: 6,
+            },
+        };
+        assert_eq!(
+            summary_text(&stats, Duration::from_millis(12_340)),
+            "done in 12.3s: 0 created, 0 updated, 2 unchanged, 0 failed, 0 skipped; \
+             steps: 1 applied, 2 in sync, 3 action(s) run, 4 not run, 5 failed, 6 skipped"
+        );
+    }
+
+    #[test]
+    fn plan_text_names_steps_only_when_there_are_some() {
+        let stacks = vec!["data".to_string(), "api".to_string()];
+        assert_eq!(plan_text(&stacks, &[]), "2 stack(s): data, api");
+        assert_eq!(
+            plan_text(&stacks, &["warm".to_string()]),
+            "2 stack(s): data, api; 1 step(s): warm"
+        );
+    }
 }

@@ -1,6 +1,11 @@
-//! Stage 3: the scheduler over the plan's graph. Runs every node whose dependencies are done,
-//! up to a concurrency limit; a failure stops its dependents, never unrelated nodes.
+//! Stage 3: the scheduler over the plan's one graph of stacks and steps. Runs every node whose
+//! dependencies are done, up to a concurrency limit, through an [`Engine`] that does the work
+//! of each kind; a failure stops its dependents, never unrelated nodes. The run's start and
+//! finish events and its counts live here.
 
-pub mod stacks;
+pub mod engine;
+pub mod inputs;
+pub mod scheduler;
 
-pub use stacks::{deploy_stacks, DeployRun};
+pub use engine::{DeployEngine, Engine, NodeResult, NodeWork};
+pub use scheduler::{execute, RunResult};
