@@ -354,7 +354,9 @@ fn a_failing_stack_skips_its_dependent_but_not_an_unrelated_stack() {
         "the failure carries moto's reason: {failed}"
     );
     assert!(
-        lines.contains(&format!("{dependent}: skipped: `{bad}` did not deploy")),
+        lines.contains(&format!(
+            "{dependent}: skipped: stack `{bad}` did not deploy"
+        )),
         "{output}"
     );
     assert!(

@@ -239,7 +239,7 @@ fn a_failed_create_names_the_first_real_failure_and_skips_dependents() {
         [
             "app: failed: ROLLBACK_COMPLETE: Table (AWS::DynamoDB::Table) CREATE_FAILED: One or more parameter values were invalid: Missing the key id in the item",
             "app: hint: the create failed and was rolled back; fix the cause and deploy again (gapfill deletes and recreates the stack)",
-            "web: skipped: `app` did not deploy",
+            "web: skipped: stack `app` did not deploy",
         ],
         "{output}"
     );
@@ -958,7 +958,7 @@ fn a_stack_failing_as_it_starts_still_skips_its_dependents() {
         "{output}"
     );
     assert!(
-        lines.contains(&"edge: skipped: `web` did not deploy".to_string()),
+        lines.contains(&"edge: skipped: stack `web` did not deploy".to_string()),
         "{output}"
     );
     assert!(

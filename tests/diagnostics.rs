@@ -56,13 +56,13 @@ error: template parameter `Stage` of stack `api` has no Default and is not set
   |   ^^^
   = hint: set it under `stacks.api.parameters`, e.g. `Stage: ...`
 
-error: no stack named `dta` in the project
+error: no stack or step named `dta`
   --> gapfill.yaml:13:18
    |
 13 |     depends_on: [dta]
    |                  ^^^
    = hint: did you mean `data`?
-   = hint: stacks: data, api, loop-a, loop-b
+   = hint: stacks and steps: data, api, loop-a, loop-b
 
 error: template parameter `Stage` of stack `loop-a` has no Default and is not set
   --> gapfill.yaml:14:3
@@ -71,12 +71,12 @@ error: template parameter `Stage` of stack `loop-a` has no Default and is not se
    |   ^^^^^^
    = hint: set it under `stacks.loop-a.parameters`, e.g. `Stage: ...`
 
-error: dependency cycle: loop-a -> loop-b -> loop-a
+error: dependency cycle: stack `loop-a` -> stack `loop-b` -> stack `loop-a`
   --> gapfill.yaml:14:3
    |
 14 |   loop-a:
    |   ^^^^^^
-   = hint: each arrow is a `${stack.Output}` reference or a depends_on entry; break one of them
+   = hint: each arrow is a `${stack.Output}` or `${steps.id.path}` reference, a `when:` on a stack, or a depends_on entry; break one of them
 
 7 errors in the project; nothing was deployed
 "#;
@@ -196,6 +196,7 @@ fn deploy_without_credentials_stops_before_the_first_stack_with_one_message() {
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("CATALOG_API_TOKEN", "a-token-for-the-example")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -209,20 +210,137 @@ fn deploy_without_credentials_stops_before_the_first_stack_with_one_message() {
     );
 }
 
+/// Every kind of step problem, all at once, before any AWS call: unknown operations with a
+/// did-you-mean over the models, inputs checked against the operation's shape, references,
+/// depends_on targets, malformed JMESPath, expectations that cannot exist, a check that cannot
+/// be derived, duplicate ids, and a cycle across a stack and a step.
+const BAD_STEPS: &str = r#"error: unknown operation `PutFunctionConcurency` of lambda
+ --> post-deploy/a.yaml:6:11
+  |
+6 |     call: lambda:PutFunctionConcurency
+  |           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  = hint: did you mean `PutFunctionConcurrency`?
+
+error: sqs:SetQueueAttributes: invalid type for Attributes.VisibilityTimeout: expected string, found number
+  --> post-deploy/a.yaml:12:40
+   |
+12 |       Attributes: { VisibilityTimeout: 30 }
+   |                                        ^^
+   = hint: `gapfill call sqs:SetQueueAttributes --skeleton` shows every member of its input
+
+error: sqs:SetQueueAttributes: unknown member "Colour" in input
+  --> post-deploy/a.yaml:13:7
+   |
+13 |       Colour: blue
+   |       ^^^^^^
+   = hint: `gapfill call sqs:SetQueueAttributes --skeleton` shows every member of its input
+
+error: `Attributes.[VisibilityTimeout` is not a valid JMESPath expression: Parse error: Unexpected nud token -- found Eof (line 0, column 29)
+  --> post-deploy/a.yaml:17:9
+   |
+17 |         "Attributes.[VisibilityTimeout": "30"
+   |         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+
+error: `Attributes.Visibility.Timeout` cannot exist in the result of sqs:GetQueueAttributes
+  --> post-deploy/a.yaml:18:9
+   |
+18 |         Attributes.Visibility.Timeout: "30"
+   |         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+   = hint: `gapfill call sqs:GetQueueAttributes` shows the result; member names are case-sensitive
+
+error: stack `app` has no output `QueueArn` (template `app.yaml`)
+  --> post-deploy/a.yaml:21:35
+   |
+21 |     input: { logGroupName: "/logs/${app.QueueArn}", retentionInDays: 7 }
+   |                                   ^^^^^^^^^^^^^^^
+   = hint: did you mean `QueueUrl`?
+   = hint: outputs of app: QueueUrl
+
+error: no stack or step named `visibilty`
+  --> post-deploy/a.yaml:22:18
+   |
+22 |     depends_on: [visibilty]
+   |                  ^^^^^^^^^
+   = hint: did you mean `visibility`?
+   = hint: stacks and steps: app, name-source, concurrency, visibility, retention, versioning, lifecycle, retention-auto
+
+error: `5 minutes`: unknown unit ` minutes`; use s, m or h
+  --> post-deploy/a.yaml:23:14
+   |
+23 |     timeout: 5 minutes
+   |              ^^^^^^^^^
+
+error: unknown condition `creatd` in `when`
+  --> post-deploy/a.yaml:28:13
+   |
+28 |     when: { creatd: app }
+   |             ^^^^^^
+   = hint: did you mean `created`?
+   = hint: conditions: `created`, `updated`, `changed` or `unchanged` (a stack name or list: what this run did to it), `if` (a value: false, 0, empty or null skip the step)
+
+error: no step with id `nowhere`
+  --> post-deploy/a.yaml:31:29
+   |
+31 |     input: { logGroupName: "${steps.nowhere.QueueUrl}", retentionInDays: 7 }
+   |                             ^^^^^^^^^^^^^^^^^^^^^^^^^
+   = hint: steps: name-source, concurrency, visibility, retention, versioning, lifecycle, retention-auto
+
+error: duplicate step id `visibility`
+  --> post-deploy/a.yaml:33:9
+   |
+33 |   - id: visibility
+   |         ^^^^^^^^^^
+   = hint: the first step `visibility` is at post-deploy/a.yaml:8; step ids are unique across the project
+
+error: cannot derive the check's call: logs has no GetRetentionPolicy or DescribeRetentionPolicy operation
+  --> post-deploy/a.yaml:39:12
+   |
+39 |     check: auto
+   |            ^^^^
+   = hint: name it: `check: { call: service:Operation }`
+
+error: dependency cycle: stack `app` -> step `name-source` -> stack `app`
+ --> gapfill.yaml:2:3
+  |
+2 |   app:
+  |   ^^^
+  = hint: each arrow is a `${stack.Output}` or `${steps.id.path}` reference, a `when:` on a stack, or a depends_on entry; break one of them
+
+13 errors in the project; nothing was deployed
+"#;
+
 #[test]
-fn post_deploy_steps_are_refused_until_they_exist_rather_than_silently_skipped() {
-    let output = gapfill("post-deploy", &["deploy", "--format", "plain"]);
+fn step_problems_are_all_reported_with_positions_before_any_aws_call() {
+    for command in [&["validate"][..], &["deploy", "--format", "plain"][..]] {
+        let output = gapfill("bad-steps", command);
+        assert_eq!(output.status.code(), Some(1), "{command:?}");
+        assert_eq!(stderr(&output), BAD_STEPS, "{command:?}");
+        assert!(output.stdout.is_empty(), "{command:?}: nothing may run");
+    }
+}
+
+#[test]
+fn step_files_that_do_not_parse_or_do_not_exist_are_named() {
+    let output = gapfill("bad-step-files", &["validate"]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         stderr(&output),
-        r#"error: post-deploy steps are not available yet
- --> gapfill.yaml:2:1
+        r#"error: invalid step file: steps[0]: unknown field `chek`, expected one of `id`, `call`, `input`, `check`, `depends_on`, `when`, `timeout`, `retries`, `secret`
+ --> post-deploy/b.yaml:4:5
   |
-2 | post-deploy: [post-deploy/*.yaml]
-  | ^^^^^^^^^^^
-  = hint: remove `post-deploy:` for now; `gapfill call service:Operation` runs single operations today
+4 |     chek: auto
+  |     ^^^^
+  = hint: did you mean `check`?
+  = hint: a step file is `steps:` followed by a list of steps, each with `id` and `call`
 
-1 error in the project; nothing was deployed
+error: `post-deploy/missing.yaml` matches no file
+ --> gapfill.yaml:2:35
+  |
+2 | post-deploy: [post-deploy/*.yaml, post-deploy/missing.yaml]
+  |                                   ^^^^^^^^^^^^^^^^^^^^^^^^
+  = hint: paths and globs are relative to the project file, e.g. `post-deploy/*.yaml`
+
+2 errors in the project; nothing was deployed
 "#
     );
 }

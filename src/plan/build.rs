@@ -245,12 +245,14 @@ impl Checker<'_> {
         }
     }
 
-    /// Every step id of the project, in file order.
+    /// Every step id of the project, in file order, each once.
     pub(super) fn step_ids(&self) -> impl Iterator<Item = &str> {
+        let mut seen = std::collections::HashSet::new();
         self.project
             .step_files
             .iter()
             .flat_map(|file| file.steps.iter().map(|step| step.id.as_str()))
+            .filter(move |id| seen.insert(*id))
     }
 
     fn unknown_node(&self, source: &Source, path: &[&str], name: &str) -> Diagnostic {

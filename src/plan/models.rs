@@ -46,5 +46,8 @@ pub struct UnknownOperation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputProblem {
     pub path: String,
+    /// The member the problem is about, when it is one (an unknown member): the diagnostic
+    /// then points at its key.
+    pub member: Option<String>,
     pub message: String,
 }

@@ -96,16 +96,9 @@ impl<'c, 'a> StepBuilder<'c, 'a> {
                 .hint("use letters, digits, `-` and `_`: other steps reference it as ${steps.<id>.<path>}");
             self.push(diagnostic);
         }
+        // Every part is checked before giving up on the step, so all its problems show at once.
         let call = self.operation(&context, &["call"], &spec.call);
         let input = self.input(&mut context, spec.input.as_ref(), &["input"]);
-        let (service, operation) = call?;
-        let input = input?;
-        self.validate_input(&context, &["input"], &service, &operation, &input);
-        let check = match &spec.check {
-            Some(check) => Some(self.check(&mut context, (&service, &operation), &input, check)?),
-            None => None,
-        };
-        let when = self.when(&mut context, spec.when.as_ref())?;
         let deps_path: Vec<String> = context
             .path(&["depends_on"])
             .iter()
@@ -121,7 +114,16 @@ impl<'c, 'a> StepBuilder<'c, 'a> {
             &mut depends_on,
         );
         context.depends_on = depends_on;
-        let timeout = self.timeout(&context, spec.timeout.as_deref())?;
+        let when = self.when(&mut context, spec.when.as_ref());
+        let timeout = self.timeout(&context, spec.timeout.as_deref());
+        let (service, operation) = call?;
+        let input = input?;
+        self.validate_input(&context, &["input"], &service, &operation, &input);
+        let check = match &spec.check {
+            Some(check) => Some(self.check(&mut context, (&service, &operation), &input, check)?),
+            None => None,
+        };
+        let (when, timeout) = (when?, timeout?);
         Some(StepPlan {
             id: spec.id.clone(),
             file: source.file.clone(),
@@ -300,9 +302,13 @@ impl<'c, 'a> StepBuilder<'c, 'a> {
             let mut path = context.path(rest);
             let members = member_path(&problem.path);
             path.extend(members.iter().map(String::as_str));
+            if let Some(member) = &problem.member {
+                path.push(member);
+            }
+            let on_key = problem.member.is_some();
             let diagnostic = context
                 .source
-                .diagnostic(&path, false, format!("{service}:{operation}: {}", problem.message))
+                .diagnostic(&path, on_key, format!("{service}:{operation}: {}", problem.message))
                 .hint(format!("`gapfill call {service}:{operation} --skeleton` shows every member of its input"));
             self.push(diagnostic);
         }

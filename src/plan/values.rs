@@ -92,9 +92,11 @@ fn search(expression: &str, data: &Value) -> Option<Value> {
 
 /// Whether `expression` is valid JMESPath; the parser's message when not.
 pub fn check_jmespath(expression: &str) -> Result<(), String> {
-    jmespath::compile(expression)
-        .map(|_| ())
-        .map_err(|error| error.to_string())
+    jmespath::compile(expression).map(|_| ()).map_err(|error| {
+        // The parser's message goes on to draw its own caret; the first line says it all.
+        let text = error.to_string();
+        text.lines().next().unwrap_or_default().to_string()
+    })
 }
 
 /// A JSON value as written, with references still to resolve.

@@ -102,6 +102,10 @@ impl Models for CatalogModels {
             })
             .map(|error| InputProblem {
                 path: error.path.clone(),
+                member: match &error.kind {
+                    ValidationErrorKind::UnknownMember { name, .. } => Some(name.clone()),
+                    _ => None,
+                },
                 message: error.to_string(),
             })
             .collect()

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod cfn_xml;
+pub mod emulator;
 pub mod project;
 pub mod proxy;
 pub mod recorded;

@@ -4,13 +4,50 @@
 /// One recorded request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    /// `Action=` of a query-protocol request, or the operation of an `X-Amz-Target` header.
+    /// `Action=` of a query-protocol request, or the operation of an `X-Amz-Target` header;
+    /// empty for REST protocols (their method and path say what they do).
     pub action: String,
     /// The decoded form parameters (empty for non-form bodies).
     pub params: Vec<(String, String)>,
+    /// The HTTP method and path with query, as sent.
+    pub method: String,
+    pub path: String,
 }
 
+/// Verbs of the operations that only read.
+const READ_VERBS: [&str; 7] = [
+    "Get", "Describe", "List", "Head", "Query", "Scan", "BatchGet",
+];
+
 impl Request {
+    /// Whether the request may change something: an action that does not only read, or a
+    /// REST request other than GET and HEAD.
+    pub fn is_write(&self) -> bool {
+        if self.action.is_empty() {
+            !matches!(self.method.as_str(), "GET" | "HEAD")
+        } else {
+            !READ_VERBS.iter().any(|verb| self.action.starts_with(verb))
+        }
+    }
+
+    /// `METHOD path` or the action, for messages.
+    pub fn label(&self) -> String {
+        if self.action.is_empty() {
+            format!("{} {}", self.method, self.path)
+        } else {
+            self.action.clone()
+        }
+    }
+
+    /// Reads a request from its method, path, `X-Amz-Target` header (if any) and body.
+    pub fn from_http(method: &str, path: &str, target: Option<&str>, body: &[u8]) -> Request {
+        Request {
+            method: method.to_string(),
+            path: path.to_string(),
+            ..Request::parse(target, body)
+        }
+    }
+
     /// Reads a request from its `X-Amz-Target` header (if any) and its body.
     pub fn parse(target: Option<&str>, body: &[u8]) -> Request {
         let params: Vec<(String, String)> = url::form_urlencoded::parse(body)
@@ -25,6 +62,8 @@ impl Request {
         Request {
             action: from_form.or(from_target).unwrap_or_default(),
             params,
+            method: "POST".to_string(),
+            path: "/".to_string(),
         }
     }
 
@@ -67,6 +106,18 @@ mod tests {
         );
         assert_eq!(request.action, "DescribeStacks");
         assert_eq!(request.stack(), Some("app"));
+    }
+
+    #[test]
+    fn tells_writes_from_reads_in_every_protocol() {
+        let rest = |method: &str| {
+            Request::from_http(method, "/2019-09-30/functions/f/concurrency", None, b"")
+        };
+        assert!(!rest("GET").is_write());
+        assert!(rest("PUT").is_write());
+        assert!(!Request::parse(Some("AmazonSSM.GetParameter"), b"{}").is_write());
+        assert!(Request::parse(Some("AmazonSSM.PutParameter"), b"{}").is_write());
+        assert!(Request::parse(None, b"Action=SetQueueAttributes").is_write());
     }
 
     #[test]

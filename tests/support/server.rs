@@ -84,7 +84,8 @@ fn serve(server: &tiny_http::Server, mut answer: Answer, requests: &Mutex<Vec<Re
             .iter()
             .find(|h| h.field.equiv("X-Amz-Target"))
             .map(|h| h.value.as_str().to_string());
-        let request = Request::parse(target.as_deref(), &body);
+        let method = incoming.method().as_str().to_string();
+        let request = Request::from_http(&method, incoming.url(), target.as_deref(), &body);
         requests
             .lock()
             .expect("requests lock")

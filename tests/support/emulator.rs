@@ -1,0 +1,45 @@
+//! An emulator of a test's own: `scripts/emulator.sh start` on a free port, stopped when
+//! dropped. For tests that need what the shared emulator cannot give them: the example
+//! project's fixed resource names and account-level settings, with no other test around.
+
+use std::path::Path;
+use std::process::Command;
+
+/// A private moto server.
+pub struct PrivateEmulator {
+    pub url: String,
+    pid: String,
+}
+
+impl PrivateEmulator {
+    pub fn start() -> PrivateEmulator {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/emulator.sh");
+        let output = Command::new(script)
+            .arg("start")
+            .output()
+            .expect("run scripts/emulator.sh start");
+        let exports = String::from_utf8_lossy(&output.stdout).to_string();
+        assert!(
+            output.status.success(),
+            "the private emulator did not start: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let value = |name: &str| {
+            exports
+                .lines()
+                .find_map(|line| line.strip_prefix(&format!("export {name}=")))
+                .unwrap_or_else(|| panic!("no {name} in the emulator's exports: {exports}"))
+                .to_string()
+        };
+        PrivateEmulator {
+            url: value("AWS_ENDPOINT_URL"),
+            pid: value("GAPFILL_EMULATOR_PID"),
+        }
+    }
+}
+
+impl Drop for PrivateEmulator {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(&self.pid).status();
+    }
+}
