@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job, end to end, against a local AWS emulator: build gapfill, start moto, validate
-# and deploy the example project (gapfill.yaml + stacks/), print its outputs, deploy again to
-# show that an unchanged project is a fast no-op, then stop the emulator.
+# the example project (gapfill.yaml + stacks/ + post-deploy/), deploy it (stacks, then every
+# setting CloudFormation cannot express, checked and applied), deploy again to show that an
+# unchanged project is a fast no-op with every step in sync, change a setting by hand and
+# watch the next deploy restore exactly that one, then stop the emulator.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -17,29 +19,28 @@ trap 'scripts/emulator.sh stop "$GAPFILL_EMULATOR_PID"' EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "gapfill validate: every check, no AWS call"
-"$gapfill" validate
+# The importer's API token: in CI a secret of the job; never printed by gapfill.
+export CATALOG_API_TOKEN="demo-token-$RANDOM-not-for-production"
 
-step "gapfill deploy: two stacks, the second fed by the first's outputs"
+step "gapfill validate --explain: every check, no AWS call; what each step's check derives from the API models"
+"$gapfill" validate --explain
+
+step "gapfill deploy: two stacks (the second fed by the first's outputs), then 9 post-deploy steps"
 "$gapfill" deploy --format plain --outputs-file "$PWD/.emulator/outputs.json"
 
-step "gapfill outputs"
-"$gapfill" outputs
-
-step "gapfill deploy again: nothing changed, nothing to do"
+step "gapfill deploy again: nothing changed, no change set, every step in sync, not one write"
 "$gapfill" deploy --format plain
 
-step "outputs for the next CI job (--format dotenv)"
-"$gapfill" outputs --format dotenv
-
-step "gapfill call: any AWS operation, fed by stack outputs"
-eval "$("$gapfill" outputs --format env)"
+step "someone changes a setting by hand (the importer's concurrency, 5 -> 50)"
+importer=$("$gapfill" outputs --format json | "$PWD/.venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["catalog-ingest"]["ImporterName"])')
 "$gapfill" call lambda:PutFunctionConcurrency \
-  --input "{\"FunctionName\": \"$CATALOG_INGEST_IMPORTER_NAME\", \"ReservedConcurrentExecutions\": 5}"
-"$gapfill" call lambda:GetFunctionConcurrency --input "{\"FunctionName\": \"$CATALOG_INGEST_IMPORTER_NAME\"}"
-"$gapfill" call sqs:SetQueueAttributes \
-  --input "{\"QueueUrl\": \"$CATALOG_DATA_QUEUE_URL\", \"Attributes\": {\"RedrivePolicy\": \"{\\\"deadLetterTargetArn\\\":\\\"$CATALOG_DATA_DEAD_LETTER_QUEUE_ARN\\\",\\\"maxReceiveCount\\\":5}\"}}"
-"$gapfill" call sqs:GetQueueAttributes --input "{\"QueueUrl\": \"$CATALOG_DATA_QUEUE_URL\", \"AttributeNames\": [\"RedrivePolicy\"]}" --query Attributes
+  --input "{\"FunctionName\": \"$importer\", \"ReservedConcurrentExecutions\": 50}"
+
+step "gapfill deploy: exactly that step is applied again"
+"$gapfill" deploy --format plain
+
+step "gapfill outputs --format dotenv: for the next CI job"
+"$gapfill" outputs --format dotenv
 
 step "gapfill call --dry-run: the signed request, secrets redacted, nothing sent"
 "$gapfill" call logs:PutRetentionPolicy --input '{"logGroupName": "/aws/lambda/catalog-importer-demo", "retentionInDays": 30}' --dry-run

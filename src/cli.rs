@@ -121,8 +121,12 @@ pub struct ValidateArgs {
 #[derive(Debug, Args)]
 pub struct DeployArgs {
     /// Deploy the stacks only; leave the post-deploy steps for a later run.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "only_steps")]
     pub skip_steps: bool,
+    /// Run the post-deploy steps only (all, or these ids and the steps they need), with the
+    /// outputs of the stacks as deployed; no stack is touched.
+    #[arg(long, num_args = 0.., value_name = "ID")]
+    pub only_steps: Option<Vec<String>>,
     /// How many stacks deploy at the same time.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_concurrency: u16,

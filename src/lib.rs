@@ -3,8 +3,9 @@
 //! Data flows one way:
 //!
 //! ```text
-//! cli -> project (what the user wrote) -> plan (resolved graph, validated, no AWS calls)
-//!     -> run { deploy (stacks), steps, drift } -> events -> report (live, lines, json)
+//! cli -> project (what the user wrote) -> plan (one graph of stacks and steps, validated,
+//!     no AWS calls) -> run (one scheduler) { deploy (a stack), steps (a step) } -> events
+//!     -> report (live, lines, json, junit)
 //! ```
 //!
 //! `aws` is a leaf: the model-driven client for any AWS operation. `commands` wires the

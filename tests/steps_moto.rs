@@ -449,3 +449,38 @@ fn a_secret_never_prints_in_any_format_even_when_its_check_differs() {
         "{plain}"
     );
 }
+
+#[test]
+fn skip_steps_then_only_steps_runs_the_named_steps_and_what_they_need_without_touching_stacks() {
+    let endpoint = emulator();
+    let stack = unique("steponly");
+    let step = |id: &str, extra: &str| {
+        format!("  - id: {id}\n    call: ssm:PutParameter\n    input: {{ Name: \"/gapfill-tests/{stack}/{id}\", Value: \"${{{stack}.QueueUrl}}\", Type: String, Overwrite: true }}\n    check: auto\n{extra}")
+    };
+    let steps = format!(
+        "steps:\n{}{}{}",
+        step("first", ""),
+        step("second", "    depends_on: [first]\n"),
+        step("unrelated", "")
+    );
+    let project = queue_project(&stack, &steps);
+
+    let stacks_only = run(&project, &endpoint, &["deploy", "--format", "json", "--skip-steps"]);
+    stacks_only.assert_code(0);
+    assert!(step_outcomes(&stacks_only).is_empty(), "{stacks_only}");
+
+    let proxy = Proxy::forward_to(&endpoint);
+    let steps_only = run(&project, proxy.url(), &["deploy", "--format", "json", "--only-steps", "second"]);
+    steps_only.assert_code(0);
+    assert_eq!(
+        step_outcomes(&steps_only),
+        [("first".to_string(), "applied".to_string()), ("second".to_string(), "applied".to_string())]
+    );
+    let stack_writes: Vec<String> = proxy
+        .actions()
+        .into_iter()
+        .filter(|action| action.contains("ChangeSet") || action.ends_with("Stack"))
+        .collect();
+    assert!(stack_writes.is_empty(), "--only-steps touched a stack: {stack_writes:?}");
+    assert!(proxy.actions().contains(&"DescribeStacks".to_string()), "the outputs are read");
+}

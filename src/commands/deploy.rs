@@ -12,7 +12,7 @@ use crate::deploy::artifacts::ArtifactStore;
 use crate::deploy::{Cfn, DeployOptions, StackDeploy};
 use crate::error::Error;
 use crate::events::EventSink;
-use crate::plan::Plan;
+use crate::plan::{Plan, ValueStore};
 use crate::redact::Redactor;
 use crate::report::display::{self, Display, Requested};
 use crate::report::{self, json::Json, junit::Junit, lines::Lines, live::Live, FanOut, Reporter};
@@ -28,16 +28,27 @@ pub async fn run(
 ) -> Result<i32, Error> {
     let requested = requested_display(global.format)?;
     let loaded = validate::load_plan(global, env, redactor)?;
+    let full = loaded.plan;
     let plan = if args.skip_steps {
-        loaded.plan.without_steps().map_err(|why| {
+        full.clone().without_steps().map_err(|why| {
             Error::new(format!("cannot deploy without the steps: {why}"))
                 .hint("run `gapfill deploy` without --skip-steps")
         })?
+    } else if let Some(ids) = &args.only_steps {
+        full.clone().only_steps(ids).map_err(|why| {
+            Error::new(format!("cannot run the steps asked for: {why}"))
+                .hint("`gapfill validate` lists every step")
+        })?
     } else {
-        loaded.plan
+        full.clone()
     };
     let sdk = session::load_with_region(global, plan.region.as_deref(), env).await?;
     session::require_credentials(&sdk).await?;
+    let cfn = Cfn::new(session::cloudformation(&sdk, env));
+    let known = match &args.only_steps {
+        Some(_) => deployed_values(&full, &cfn).await?,
+        None => ValueStore::default(),
+    };
     let client = Arc::new(
         Client::new(&sdk)
             .map_err(|error| Error::new(format!("cannot set up the AWS client: {error}")))?
@@ -63,7 +74,7 @@ pub async fn run(
 
     let engine = DeployEngine {
         stacks: StackDeploy {
-            cfn: Cfn::new(session::cloudformation(&sdk, env)),
+            cfn,
             artifacts,
             sink: sink.clone(),
             options: DeployOptions {
@@ -81,7 +92,7 @@ pub async fn run(
     };
     let concurrency = usize::from(args.max_concurrency);
     let result = tokio::select! {
-        result = execute("deploy", &plan, Arc::new(engine), &sink, concurrency) => result,
+        result = execute("deploy", &plan, Arc::new(engine), &sink, concurrency, known) => result,
         _ = tokio::signal::ctrl_c() => {
             // Dropping the run cancels the watchers only; CloudFormation carries on.
             return Err(Error::new("interrupted").hint(
@@ -110,6 +121,25 @@ pub async fn run(
     } else {
         crate::exit_code::ERROR
     })
+}
+
+/// The outputs of every stack as deployed, for steps run without their stacks; a stack
+/// that is not deployed is an error naming it.
+async fn deployed_values(plan: &Plan, cfn: &Cfn) -> Result<ValueStore, Error> {
+    let mut known = ValueStore::default();
+    for stack in &plan.stacks {
+        let deployed = cfn
+            .describe(&stack.name)
+            .await
+            .map_err(|error| Error::new(format!("cannot read stack `{}`: {error}", stack.name)))?
+            .ok_or_else(|| {
+                Error::new(format!("stack `{}` is not deployed", stack.name))
+                    .hint("--only-steps runs the steps against deployed stacks: run `gapfill deploy` first")
+            })?;
+        plan.register_secret_outputs(&stack.name, &deployed.outputs);
+        known.outputs.insert(stack.name.clone(), deployed.outputs);
+    }
+    Ok(known)
 }
 
 /// The artifact bucket's store, when the project names one.

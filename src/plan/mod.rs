@@ -83,6 +83,38 @@ impl Plan {
         Ok(self)
     }
 
+    /// The plan with its steps only, for `deploy --only-steps`: the steps named (all when
+    /// none is) and the steps they depend on; stacks are read, not deployed, so edges to them
+    /// are already satisfied.
+    pub fn only_steps(mut self, ids: &[String]) -> Result<Plan, String> {
+        let mut wanted: BTreeSet<String> = BTreeSet::new();
+        let mut queue: Vec<String> = if ids.is_empty() {
+            self.steps.iter().map(|step| step.id.clone()).collect()
+        } else {
+            ids.to_vec()
+        };
+        while let Some(id) = queue.pop() {
+            let Some(step) = self.step(&id) else {
+                let known: Vec<&str> = self.steps.iter().map(|s| s.id.as_str()).collect();
+                return Err(format!("no step with id `{id}`; steps: {}", known.join(", ")));
+            };
+            for dependency in &step.depends_on {
+                if let NodeKey::Step(needed) = dependency {
+                    queue.push(needed.clone());
+                }
+            }
+            wanted.insert(id);
+        }
+        self.steps.retain(|step| wanted.contains(&step.id));
+        for step in &mut self.steps {
+            step.depends_on.retain(|node| matches!(node, NodeKey::Step(_)));
+        }
+        self.stacks.clear();
+        self.order
+            .retain(|node| matches!(node, NodeKey::Step(id) if wanted.contains(id)));
+        Ok(self)
+    }
+
     /// The step with this id.
     pub fn step(&self, id: &str) -> Option<&StepPlan> {
         self.steps.iter().find(|step| step.id == id)

@@ -154,13 +154,15 @@ pub fn summary_text(stats: &RunStats, elapsed: Duration) -> String {
 }
 
 /// What a run visits, as its first line says: `2 stack(s): a, b`, then `; 1 step(s): c` when it
-/// has steps.
+/// has steps (a run of steps only names its steps alone).
 pub fn plan_text(stacks: &[String], steps: &[String]) -> String {
-    let mut text = format!("{} stack(s): {}", stacks.len(), stacks.join(", "));
-    if !steps.is_empty() {
-        text.push_str(&format!("; {} step(s): {}", steps.len(), steps.join(", ")));
+    let stacks_text = format!("{} stack(s): {}", stacks.len(), stacks.join(", "));
+    let steps_text = format!("{} step(s): {}", steps.len(), steps.join(", "));
+    match (stacks.is_empty(), steps.is_empty()) {
+        (_, true) => stacks_text,
+        (true, false) => steps_text,
+        (false, false) => format!("{stacks_text}; {steps_text}"),
     }
-    text
 }
 
 #[cfg(test)]
@@ -211,6 +213,7 @@ mod tests {
     fn plan_text_names_steps_only_when_there_are_some() {
         let stacks = vec!["data".to_string(), "api".to_string()];
         assert_eq!(plan_text(&stacks, &[]), "2 stack(s): data, api");
+        assert_eq!(plan_text(&[], &["warm".to_string()]), "1 step(s): warm");
         assert_eq!(
             plan_text(&stacks, &["warm".to_string()]),
             "2 stack(s): data, api; 1 step(s): warm"

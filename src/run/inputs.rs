@@ -71,9 +71,9 @@ pub fn not_running_because(
                 let change = changes.get(stack);
                 if !change.is_some_and(|change| outcomes.contains(change)) {
                     let wanted: Vec<&str> = outcomes.iter().map(|o| o.label()).collect();
-                    let did = change.map_or("did not deploy it", |change| change.label());
+                    let did = change.map_or("not deployed by this run", |change| change.label());
                     return Ok(Some(format!(
-                        "when: stack `{stack}` {} in this run, it was {did}",
+                        "when: needs stack `{stack}` {} in this run; it was {did}",
                         wanted.join(" or ")
                     )));
                 }

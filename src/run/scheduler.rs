@@ -41,12 +41,14 @@ enum NodeState {
 }
 
 /// Runs every node of `plan` with `engine`, emitting the run's start and finish around it.
+/// `known` holds what is known before the run (the outputs of stacks not in the plan).
 pub async fn execute(
     command: &str,
     plan: &Plan,
     engine: Arc<dyn Engine>,
     sink: &EventSink,
     max_concurrency: usize,
+    known: ValueStore,
 ) -> RunResult {
     sink.emit(RunEventKind::RunStarted {
         command: command.to_string(),
@@ -59,7 +61,10 @@ pub async fn execute(
         sink,
         states: vec![NodeState::Waiting; plan.order.len()],
         changes: HashMap::new(),
-        run: RunResult::default(),
+        run: RunResult {
+            values: known,
+            ..RunResult::default()
+        },
     };
     let mut running: JoinSet<NodeResult> = JoinSet::new();
     let mut tasks: HashMap<tokio::task::Id, usize> = HashMap::new();
