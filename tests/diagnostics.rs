@@ -213,7 +213,8 @@ fn deploy_without_credentials_stops_before_the_first_stack_with_one_message() {
 /// Every kind of step problem, all at once, before any AWS call: unknown operations with a
 /// did-you-mean over the models, inputs checked against the operation's shape, references,
 /// depends_on targets, malformed JMESPath, expectations that cannot exist, a check that cannot
-/// be derived, duplicate ids, and a cycle across a stack and a step.
+/// be derived, a step reference to a path its result cannot have, duplicate ids, and a cycle
+/// across a stack and a step.
 const BAD_STEPS: &str = r#"error: unknown operation `PutFunctionConcurency` of lambda
  --> post-deploy/a.yaml:6:11
   |
@@ -262,7 +263,7 @@ error: no stack or step named `visibilty`
 22 |     depends_on: [visibilty]
    |                  ^^^^^^^^^
    = hint: did you mean `visibility`?
-   = hint: stacks and steps: app, name-source, concurrency, visibility, retention, versioning, lifecycle, retention-auto
+   = hint: stacks and steps: app, name-source, concurrency, visibility, retention, versioning, lifecycle, retention-auto, reads-a-result
 
 error: `5 minutes`: unknown unit ` minutes`; use s, m or h
   --> post-deploy/a.yaml:23:14
@@ -283,7 +284,7 @@ error: no step with id `nowhere`
    |
 31 |     input: { logGroupName: "${steps.nowhere.QueueUrl}", retentionInDays: 7 }
    |                             ^^^^^^^^^^^^^^^^^^^^^^^^^
-   = hint: steps: name-source, concurrency, visibility, retention, versioning, lifecycle, retention-auto
+   = hint: steps: name-source, concurrency, visibility, retention, versioning, lifecycle, retention-auto, reads-a-result
 
 error: duplicate step id `visibility`
   --> post-deploy/a.yaml:33:9
@@ -299,6 +300,13 @@ error: cannot derive the check's call: logs has no GetRetentionPolicy or Describ
    |            ^^^^
    = hint: name it: `check: { call: service:Operation }`
 
+error: `Parameter.Valeu` cannot exist in the result of step `name-source`
+  --> post-deploy/a.yaml:42:25
+   |
+42 |     input: { QueueUrl: "${steps.name-source.Parameter.Valeu}" }
+   |                         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+   = hint: the step's result is what ssm:GetParameter answers; `gapfill call ssm:GetParameter` shows it
+
 error: dependency cycle: stack `app` -> step `name-source` -> stack `app`
  --> gapfill.yaml:2:3
   |
@@ -306,7 +314,7 @@ error: dependency cycle: stack `app` -> step `name-source` -> stack `app`
   |   ^^^
   = hint: each arrow is a `${stack.Output}` or `${steps.id.path}` reference, a `when:` on a stack, or a depends_on entry; break one of them
 
-13 errors in the project; nothing was deployed
+14 errors in the project; nothing was deployed
 "#;
 
 #[test]

@@ -465,22 +465,39 @@ fn skip_steps_then_only_steps_runs_the_named_steps_and_what_they_need_without_to
     );
     let project = queue_project(&stack, &steps);
 
-    let stacks_only = run(&project, &endpoint, &["deploy", "--format", "json", "--skip-steps"]);
+    let stacks_only = run(
+        &project,
+        &endpoint,
+        &["deploy", "--format", "json", "--skip-steps"],
+    );
     stacks_only.assert_code(0);
     assert!(step_outcomes(&stacks_only).is_empty(), "{stacks_only}");
 
     let proxy = Proxy::forward_to(&endpoint);
-    let steps_only = run(&project, proxy.url(), &["deploy", "--format", "json", "--only-steps", "second"]);
+    let steps_only = run(
+        &project,
+        proxy.url(),
+        &["deploy", "--format", "json", "--only-steps", "second"],
+    );
     steps_only.assert_code(0);
     assert_eq!(
         step_outcomes(&steps_only),
-        [("first".to_string(), "applied".to_string()), ("second".to_string(), "applied".to_string())]
+        [
+            ("first".to_string(), "applied".to_string()),
+            ("second".to_string(), "applied".to_string())
+        ]
     );
     let stack_writes: Vec<String> = proxy
         .actions()
         .into_iter()
         .filter(|action| action.contains("ChangeSet") || action.ends_with("Stack"))
         .collect();
-    assert!(stack_writes.is_empty(), "--only-steps touched a stack: {stack_writes:?}");
-    assert!(proxy.actions().contains(&"DescribeStacks".to_string()), "the outputs are read");
+    assert!(
+        stack_writes.is_empty(),
+        "--only-steps touched a stack: {stack_writes:?}"
+    );
+    assert!(
+        proxy.actions().contains(&"DescribeStacks".to_string()),
+        "the outputs are read"
+    );
 }

@@ -34,6 +34,7 @@ pub fn build(
         diagnostics: Diagnostics::default(),
         redactor,
         secret_outputs: BTreeSet::new(),
+        step_refs: Vec::new(),
     };
     for name in &project.spec.secrets {
         if let Some(value) = env(name) {
@@ -51,6 +52,7 @@ pub fn build(
         }
     }
     let steps = StepBuilder::new(&mut checker, models).build_all();
+    checker.check_step_references(&steps, models);
     let (stacks, steps, order) = checker.order(stacks, steps);
     let Checker {
         diagnostics,
@@ -86,6 +88,16 @@ pub(super) struct Checker<'a> {
     pub(super) diagnostics: Diagnostics,
     pub(super) redactor: Redactor,
     secret_outputs: BTreeSet<(String, String)>,
+    /// Step references to check against the models once every step is planned.
+    step_refs: Vec<PendingStepRef>,
+}
+
+/// A `${steps.<id>.<path>}` reference and where it was written.
+struct PendingStepRef {
+    id: String,
+    path: String,
+    /// A diagnostic at the reference, its message written if the path cannot exist.
+    at: Diagnostic,
 }
 
 impl Checker<'_> {
@@ -402,10 +414,44 @@ impl Checker<'_> {
             ))
             .hint("a step reference is `${steps.<id>.<JMESPath on its result>}`")
         } else {
+            // Whether the path can exist in the step's result is known once every step is
+            // planned (a step may read one defined after it): checked then.
+            let at = at.diagnostic(String::new());
+            self.step_refs.push(PendingStepRef {
+                id: id.clone(),
+                path: path.clone(),
+                at,
+            });
             return Some(Resolved::Part(Part::Step { id, path }));
         };
         self.diagnostics.push(diagnostic);
         None
+    }
+
+    /// Step references whose path cannot exist in the result of the step they read (its
+    /// check's result, or an action's own), where the models tell.
+    pub(super) fn check_step_references(&mut self, steps: &[StepPlan], models: &dyn Models) {
+        for pending in std::mem::take(&mut self.step_refs) {
+            let Some(step) = steps.iter().find(|step| step.id == pending.id) else {
+                continue;
+            };
+            let (service, operation) = match &step.check {
+                Some(check) => (&check.service, &check.operation),
+                None => (&step.service, &step.operation),
+            };
+            if models.output_has(service, operation, &pending.path) != Some(false) {
+                continue;
+            }
+            let mut diagnostic = pending.at;
+            diagnostic.message = format!(
+                "`{}` cannot exist in the result of step `{}`",
+                pending.path, pending.id
+            );
+            let hint = format!(
+                "the step's result is what {service}:{operation} answers; `gapfill call {service}:{operation}` shows it"
+            );
+            self.diagnostics.push(diagnostic.hint(hint));
+        }
     }
 
     fn stack_output(

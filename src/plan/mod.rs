@@ -96,7 +96,10 @@ impl Plan {
         while let Some(id) = queue.pop() {
             let Some(step) = self.step(&id) else {
                 let known: Vec<&str> = self.steps.iter().map(|s| s.id.as_str()).collect();
-                return Err(format!("no step with id `{id}`; steps: {}", known.join(", ")));
+                return Err(format!(
+                    "no step with id `{id}`; steps: {}",
+                    known.join(", ")
+                ));
             };
             for dependency in &step.depends_on {
                 if let NodeKey::Step(needed) = dependency {
@@ -107,7 +110,8 @@ impl Plan {
         }
         self.steps.retain(|step| wanted.contains(&step.id));
         for step in &mut self.steps {
-            step.depends_on.retain(|node| matches!(node, NodeKey::Step(_)));
+            step.depends_on
+                .retain(|node| matches!(node, NodeKey::Step(_)));
         }
         self.stacks.clear();
         self.order
