@@ -1,6 +1,6 @@
 """Launch moto's server for gapfill's demo, tests and benchmarks.
 
-moto (pinned in emulator.sh) gets three things wrong on gapfill's deploy path:
+moto (pinned in scripts/python/requirements.lock) gets three things wrong on gapfill's deploy path:
 - executing a change set leaves the stack's outputs, parameters, tags and exports as they
   were before (a CREATE change set leaves no outputs at all);
 - stacks never report the Capabilities they were deployed with;
@@ -9,6 +9,11 @@ moto (pinned in emulator.sh) gets three things wrong on gapfill's deploy path:
 Real CloudFormation does both. This launcher corrects them inside moto, where the emulator is
 started, so gapfill's product code never needs to know which endpoint it talks to. Re-check
 when moving the moto version.
+
+It also makes CloudFormation actions moto does not implement (the drift APIs,
+ContinueUpdateRollback, ...) answer as an AWS endpoint without them would: an AWS-shaped
+error, HTTP 501 `NotImplemented`, instead of moto's HTML page with HTTP 500, which clients
+retry as a transient server error.
 """
 
 import argparse
@@ -74,6 +79,27 @@ def _get_stack_from_s3_url(template_url, *args, **kwargs):
 for _module in (cfn_utils, cfn, cfn_responses):
     if hasattr(_module, "get_stack_from_s3_url"):
         _module.get_stack_from_s3_url = _get_stack_from_s3_url
+
+
+_original_call_action = cfn_responses.CloudFormationResponse.call_action
+
+
+def _call_action(self):
+    from moto.core.utils import camelcase_to_underscores, method_names_from_class
+
+    action = self._get_action()
+    if action and camelcase_to_underscores(action) not in method_names_from_class(self.__class__):
+        body = (
+            '<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">'
+            "<Error><Type>Receiver</Type><Code>NotImplemented</Code>"
+            f"<Message>{action} is not implemented by this endpoint</Message></Error>"
+            "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+        )
+        return 501, {"Content-Type": "text/xml"}, body
+    return _original_call_action(self)
+
+
+cfn_responses.CloudFormationResponse.call_action = _call_action
 
 
 def main():

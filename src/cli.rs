@@ -65,12 +65,14 @@ pub enum Format {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Deploy every stack in dependency order, in parallel where independent, through change sets.
+    /// Deploy every stack (through change sets) and every post-deploy step (checked, applied
+    /// where it differs), in dependency order, in parallel where independent.
     Deploy(DeployArgs),
     /// Show what deploy would change, for stacks and steps (exit 2 when changes are pending).
     Plan,
-    /// Check stacks and step settings for drift (exit 2 when drift is found).
-    Drift,
+    /// Check stacks (CloudFormation drift detection) and every setting the steps applied (their
+    /// checks) for drift; changes nothing. Exit 0 in sync, 2 drift found, 1 error.
+    Drift(DriftArgs),
     /// Print the deployed stacks' outputs (--format json|env|dotenv).
     Outputs,
     /// Call any AWS API operation: `gapfill call s3:ListBuckets`.
@@ -106,6 +108,32 @@ pub struct CallArgs {
     /// Print an input template for the operation.
     #[arg(long)]
     pub skeleton: bool,
+}
+
+/// `gapfill drift`.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Check only this stack (repeatable); with no --step, steps are not checked.
+    #[arg(long = "stack", value_name = "NAME")]
+    pub stacks: Vec<String>,
+    /// Check only this step and the steps it reads (repeatable); with no --stack, stacks are
+    /// not checked.
+    #[arg(long = "step", value_name = "ID")]
+    pub steps: Vec<String>,
+    /// How long one stack's drift detection may take.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Make anything that could not be checked (a stack without drift detection, an action)
+    /// an error.
+    #[arg(long)]
+    pub strict: bool,
+    /// Checks at once, stacks and steps alike (CloudFormation's drift APIs have low rate
+    /// limits; throttled calls are retried).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_concurrency: u16,
+    /// Also write a JUnit XML report: a test case per stack and per step, drift a failure.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 /// `gapfill validate`.

@@ -120,6 +120,10 @@ pub enum StepOutcome {
     },
     /// Not attempted, because something it depends on did not succeed.
     Skipped { because: String },
+    /// `drift`: the check does not hold any more.
+    Drifted { differences: Vec<Difference> },
+    /// `drift`: an action has no check, so nothing can tell whether it still holds.
+    NotCheckable,
 }
 
 impl StepOutcome {
@@ -132,16 +136,16 @@ impl StepOutcome {
             StepOutcome::NotRun { .. } => "not run",
             StepOutcome::Failed { .. } => "failed",
             StepOutcome::Skipped { .. } => "skipped",
+            StepOutcome::Drifted { .. } => "drifted",
+            StepOutcome::NotCheckable => "not checkable",
         }
     }
 
+    /// Whether the step's work succeeded (a drift found is a successful check).
     pub fn is_success(&self) -> bool {
-        matches!(
+        !matches!(
             self,
-            StepOutcome::InSync
-                | StepOutcome::Applied
-                | StepOutcome::ActionRun
-                | StepOutcome::NotRun { .. }
+            StepOutcome::Failed { .. } | StepOutcome::Skipped { .. }
         )
     }
 }
@@ -185,6 +189,51 @@ pub enum StackOutcome {
     Skipped {
         because: String,
     },
+    /// `drift`: CloudFormation found every checked resource as the template declares.
+    InSync,
+    /// `drift`: resources differ from the template (ignored ones are listed, marked).
+    Drifted {
+        resources: Vec<ResourceDrift>,
+    },
+    /// `drift`: CloudFormation could not check the stack (why), so nothing is known.
+    NotChecked {
+        because: String,
+    },
+}
+
+/// One resource of a stack drift report: not IN_SYNC, or ignored by the project's rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceDrift {
+    pub logical_id: String,
+    pub resource_type: String,
+    /// CloudFormation's status: `MODIFIED`, `DELETED` or `NOT_CHECKED`.
+    pub status: String,
+    pub properties: Vec<PropertyDrift>,
+}
+
+/// One property that differs from the template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropertyDrift {
+    /// The property path, as CloudFormation gives it (`/Properties/VisibilityTimeout`).
+    pub path: String,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
+    /// `ADD`, `REMOVE` or `NOT_EQUAL`.
+    pub difference: String,
+    /// Matched by an ignore rule of the project: reported, not counted as drift.
+    pub ignored: bool,
+}
+
+impl ResourceDrift {
+    /// Whether anything about the resource counts as drift (some property not ignored, or
+    /// the resource itself deleted or changed without property details).
+    pub fn counts(&self) -> bool {
+        match self.status.as_str() {
+            "NOT_CHECKED" => false,
+            _ if self.properties.is_empty() => true,
+            _ => self.properties.iter().any(|property| !property.ignored),
+        }
+    }
 }
 
 impl StackOutcome {
@@ -196,13 +245,17 @@ impl StackOutcome {
             StackOutcome::Unchanged { .. } => "no changes",
             StackOutcome::Failed { .. } => "failed",
             StackOutcome::Skipped { .. } => "skipped",
+            StackOutcome::InSync => "in sync",
+            StackOutcome::Drifted { .. } => "drifted",
+            StackOutcome::NotChecked { .. } => "not checked",
         }
     }
 
+    /// Whether the stack's work succeeded (a drift found is a successful check).
     pub fn is_success(&self) -> bool {
-        matches!(
+        !matches!(
             self,
-            StackOutcome::Created | StackOutcome::Updated | StackOutcome::Unchanged { .. }
+            StackOutcome::Failed { .. } | StackOutcome::Skipped { .. }
         )
     }
 }
@@ -223,6 +276,11 @@ pub struct StackStats {
     pub unchanged: usize,
     pub failed: usize,
     pub skipped: usize,
+    pub in_sync: usize,
+    pub drifted: usize,
+    pub not_checked: usize,
+    /// In sync as far as CloudFormation could check, with resources it could not.
+    pub partly_checked: usize,
 }
 
 /// Counts of step outcomes.
@@ -234,11 +292,20 @@ pub struct StepStats {
     pub not_run: usize,
     pub failed: usize,
     pub skipped: usize,
+    pub drifted: usize,
+    pub not_checkable: usize,
 }
 
 impl StepStats {
     pub fn total(&self) -> usize {
-        self.in_sync + self.applied + self.actions + self.not_run + self.failed + self.skipped
+        self.in_sync
+            + self.applied
+            + self.actions
+            + self.not_run
+            + self.failed
+            + self.skipped
+            + self.drifted
+            + self.not_checkable
     }
 }
 
@@ -251,6 +318,18 @@ impl RunStats {
             StackOutcome::Unchanged { .. } => stacks.unchanged += 1,
             StackOutcome::Failed { .. } => stacks.failed += 1,
             StackOutcome::Skipped { .. } => stacks.skipped += 1,
+            StackOutcome::InSync => stacks.in_sync += 1,
+            StackOutcome::Drifted { resources } if resources.iter().any(ResourceDrift::counts) => {
+                stacks.drifted += 1
+            }
+            // Every difference is ignored by the project's rules, or a resource not checked.
+            StackOutcome::Drifted { resources } => {
+                stacks.in_sync += 1;
+                if resources.iter().any(|r| r.status == "NOT_CHECKED") {
+                    stacks.partly_checked += 1;
+                }
+            }
+            StackOutcome::NotChecked { .. } => stacks.not_checked += 1,
         }
     }
 
@@ -263,7 +342,20 @@ impl RunStats {
             StepOutcome::NotRun { .. } => steps.not_run += 1,
             StepOutcome::Failed { .. } => steps.failed += 1,
             StepOutcome::Skipped { .. } => steps.skipped += 1,
+            StepOutcome::Drifted { .. } => steps.drifted += 1,
+            StepOutcome::NotCheckable => steps.not_checkable += 1,
         }
+    }
+
+    /// Whether a check found drift (stacks or steps).
+    pub fn drift_found(&self) -> bool {
+        self.stacks.drifted + self.steps.drifted > 0
+    }
+
+    /// How many nodes could not be checked, wholly or in part (stacks or resources
+    /// CloudFormation could not check, actions).
+    pub fn not_checked(&self) -> usize {
+        self.stacks.not_checked + self.stacks.partly_checked + self.steps.not_checkable
     }
 
     /// Whether every stack and step reached its declared state.

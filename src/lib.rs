@@ -19,6 +19,7 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod deploy;
+pub mod drift;
 pub mod duration;
 pub mod error;
 pub mod escape;
@@ -105,17 +106,9 @@ async fn dispatch(
                 })?;
             Ok(exit_code::SUCCESS)
         }
-        Command::Plan | Command::Drift => {
-            let name = if matches!(cli.command, Command::Plan) {
-                "plan"
-            } else {
-                "drift"
-            };
-            Err(
-                Error::new(format!("`gapfill {name}` is not available yet")).hint(
-                    "it is planned; `gapfill deploy`, `validate`, `outputs` and `call` work today",
-                ),
-            )
-        }
+        Command::Drift(args) => commands::drift::run(&cli.global, args, env, redactor).await,
+        Command::Plan => Err(Error::new("`gapfill plan` is not available yet").hint(
+            "it is planned; `gapfill deploy`, `drift`, `validate`, `outputs` and `call` work today",
+        )),
     }
 }

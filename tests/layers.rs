@@ -16,7 +16,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("plan", &["project", "redact", "duration"]),
     ("deploy", &["aws", "events", "plan"]),
     ("steps", &["aws", "events", "plan"]),
-    ("run", &["deploy", "steps", "events", "plan", "redact"]),
+    ("drift", &["aws", "events", "plan"]),
+    (
+        "run",
+        &["deploy", "drift", "steps", "events", "plan", "redact"],
+    ),
     ("report", &["escape", "events", "redact"]),
     ("cli", &["duration"]),
     ("duration", &[]),

@@ -1,21 +1,18 @@
 //! `gapfill deploy`: validate everything, then run the plan's graph (stacks deployed through
 //! change sets, post-deploy steps checked and applied) while the reporters render the events.
 
-use std::io::IsTerminal;
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::aws::invoke::Client;
-use crate::cli::{DeployArgs, Format, GlobalArgs};
+use crate::cli::{DeployArgs, GlobalArgs};
+use crate::commands::deployed::deployed_values;
+use crate::commands::reporting::{requested_display, Reporting};
 use crate::commands::{outputs, session, validate};
 use crate::deploy::artifacts::ArtifactStore;
 use crate::deploy::{Cfn, DeployOptions, StackDeploy};
 use crate::error::Error;
-use crate::events::EventSink;
 use crate::plan::{Plan, ValueStore};
 use crate::redact::Redactor;
-use crate::report::display::{self, Display, Requested};
-use crate::report::{self, json::Json, junit::Junit, lines::Lines, live::Live, FanOut, Reporter};
 use crate::run::{execute, DeployEngine};
 use crate::steps::runner::RecheckPolicy;
 use crate::steps::StepRunner;
@@ -55,22 +52,8 @@ pub async fn run(
             .catalog(loaded.catalog),
     );
     let artifacts = artifact_store(&plan, &client);
-    let display = display::resolve(
-        requested,
-        std::io::stdout().is_terminal(),
-        display::is_ci(env),
-    );
-    let (sink, receiver) = EventSink::channel();
-    let tick = (display == Display::Live).then_some(Duration::from_millis(100));
-    let mut reporters = vec![reporter(display, redactor)];
-    if let Some(path) = &args.junit {
-        reporters.push(Box::new(Junit::new(path.clone(), redactor.clone())) as Box<dyn Reporter>);
-    }
-    let reporting = tokio::spawn(report::drive(
-        receiver,
-        Box::new(FanOut::new(reporters)),
-        tick,
-    ));
+    let reporting = Reporting::start(requested, args.junit.as_ref(), env, redactor);
+    let sink = reporting.sink.clone();
 
     let engine = DeployEngine {
         stacks: StackDeploy {
@@ -100,14 +83,9 @@ pub async fn run(
             ));
         }
     };
-    // The reporter ends when the last sender is gone (the engine's clones went with it).
+    // The reporters end when the last sender is gone (the engine's clones went with it).
     drop(sink);
-    match reporting.await {
-        Ok(Err(error)) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-            return Err(Error::new(format!("cannot write the report: {error}")));
-        }
-        _ => {}
-    }
+    reporting.finish().await?;
 
     if let Some(path) = &args.outputs_file {
         outputs::write_file(
@@ -123,25 +101,6 @@ pub async fn run(
     })
 }
 
-/// The outputs of every stack as deployed, for steps run without their stacks; a stack
-/// that is not deployed is an error naming it.
-async fn deployed_values(plan: &Plan, cfn: &Cfn) -> Result<ValueStore, Error> {
-    let mut known = ValueStore::default();
-    for stack in &plan.stacks {
-        let deployed = cfn
-            .describe(&stack.name)
-            .await
-            .map_err(|error| Error::new(format!("cannot read stack `{}`: {error}", stack.name)))?
-            .ok_or_else(|| {
-                Error::new(format!("stack `{}` is not deployed", stack.name))
-                    .hint("--only-steps runs the steps against deployed stacks: run `gapfill deploy` first")
-            })?;
-        plan.register_secret_outputs(&stack.name, &deployed.outputs);
-        known.outputs.insert(stack.name.clone(), deployed.outputs);
-    }
-    Ok(known)
-}
-
 /// The artifact bucket's store, when the project names one.
 fn artifact_store(plan: &Plan, client: &Arc<Client>) -> Option<Arc<ArtifactStore>> {
     let artifacts = plan.artifacts.as_ref()?;
@@ -150,32 +109,6 @@ fn artifact_store(plan: &Plan, client: &Arc<Client>) -> Option<Arc<ArtifactStore
         artifacts.bucket.clone(),
         artifacts.prefix.clone(),
     )))
-}
-
-fn requested_display(format: Format) -> Result<Requested, Error> {
-    match format {
-        Format::Auto => Ok(Requested::Auto),
-        Format::Live => Ok(Requested::Live),
-        Format::Plain => Ok(Requested::Plain),
-        Format::Json => Ok(Requested::Json),
-        Format::Env | Format::Dotenv => Err(Error::new(
-            "--format env and dotenv apply to `gapfill outputs` only",
-        )
-        .hint("use --outputs-file FILE.env to write dotenv lines after a deploy")),
-    }
-}
-
-fn reporter(display: Display, redactor: &Redactor) -> Box<dyn Reporter> {
-    let stdout = std::io::stdout();
-    match display {
-        Display::Live => {
-            let columns =
-                terminal_size::terminal_size().map_or(100, |(width, _)| usize::from(width.0));
-            Box::new(Live::new(stdout, redactor.clone(), columns))
-        }
-        Display::Lines => Box::new(Lines::new(stdout, redactor.clone())),
-        Display::Json => Box::new(Json::new(stdout, redactor.clone())),
-    }
 }
 
 /// Outputs in plan order, for stacks that have them.

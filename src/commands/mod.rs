@@ -2,6 +2,9 @@
 
 pub mod call;
 pub mod deploy;
+pub mod deployed;
+pub mod drift;
 pub mod outputs;
+pub mod reporting;
 pub mod session;
 pub mod validate;

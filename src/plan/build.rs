@@ -51,6 +51,7 @@ pub fn build(
             stacks.push(checker.stack(name, spec, template));
         }
     }
+    let drift_ignore = checker.drift_ignore();
     let steps = StepBuilder::new(&mut checker, models).build_all();
     checker.check_step_references(&steps, models);
     let (stacks, steps, order) = checker.order(stacks, steps);
@@ -70,6 +71,7 @@ pub fn build(
         stacks,
         steps,
         order,
+        drift_ignore,
         artifacts: project.spec.artifacts.clone(),
         models_dir: project
             .spec
@@ -255,6 +257,54 @@ impl Checker<'_> {
                 depends_on.push(node);
             }
         }
+    }
+
+    /// The project's drift ignore rules; a rule naming an unknown stack, or nothing at all, is
+    /// an error.
+    fn drift_ignore(&mut self) -> Vec<super::IgnoreRule> {
+        let mut rules = Vec::new();
+        for (index, spec) in self.project.spec.drift.ignore.iter().enumerate() {
+            let position = index.to_string();
+            let path = ["drift", "ignore", position.as_str()];
+            if spec.stack.is_none() && spec.resource.is_none() && spec.property.is_none() {
+                let diagnostic = self
+                    .project
+                    .diagnostic(&path, false, "an ignore rule must name a stack, a resource or a property")
+                    .hint("e.g. `- { stack: catalog-data, resource: ImportQueue, property: /Properties/Tags }`");
+                self.diagnostics.push(diagnostic);
+                continue;
+            }
+            if let Some(stack) = &spec.stack {
+                if !self.project.spec.stacks.contains_key(stack) {
+                    let mut at = path.to_vec();
+                    at.push("stack");
+                    let known: Vec<&str> = self
+                        .project
+                        .spec
+                        .stacks
+                        .keys()
+                        .map(String::as_str)
+                        .collect();
+                    let diagnostic = self
+                        .project
+                        .diagnostic(
+                            &at,
+                            false,
+                            format!("no stack named `{stack}` in the project"),
+                        )
+                        .suggest(stack, known.iter().copied())
+                        .hint(declared_list("stacks", &known));
+                    self.diagnostics.push(diagnostic);
+                    continue;
+                }
+            }
+            rules.push(super::IgnoreRule {
+                stack: spec.stack.clone(),
+                resource: spec.resource.clone(),
+                property: spec.property.clone(),
+            });
+        }
+        rules
     }
 
     /// Every step id of the project, in file order, each once.

@@ -4,6 +4,7 @@
 
 mod build;
 pub mod graph;
+pub mod ignore;
 pub mod models;
 mod steps;
 pub mod values;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use indexmap::IndexMap;
 
 pub use build::{build, INLINE_TEMPLATE_LIMIT, TEMPLATE_URL_LIMIT};
+pub use ignore::IgnoreRule;
 pub use models::Models;
 pub use values::{MissingValue, ValueStore, ValueTemplate};
 
@@ -39,6 +41,8 @@ pub struct Plan {
     pub steps: Vec<StepPlan>,
     /// Every node, stacks and steps, in one dependency order.
     pub order: Vec<NodeKey>,
+    /// Drift `drift` reports as ignored rather than counted.
+    pub drift_ignore: Vec<IgnoreRule>,
     /// Where large templates go.
     pub artifacts: Option<ArtifactSpec>,
     /// The project's own botocore-format models, overriding the built-in ones.
@@ -117,6 +121,57 @@ impl Plan {
         self.order
             .retain(|node| matches!(node, NodeKey::Step(id) if wanted.contains(id)));
         Ok(self)
+    }
+
+    /// The plan `drift` checks: the stacks named (all when none is), the steps named (all
+    /// when none is) and the steps they read; only one side when only that side is named.
+    /// Nothing is deployed, so stacks need no inputs and steps read the deployed outputs:
+    /// the only edges left are between steps.
+    pub fn for_drift(self, stacks: &[String], steps: &[String]) -> Result<Plan, String> {
+        let (check_stacks, check_steps) = match (stacks.is_empty(), steps.is_empty()) {
+            (true, true) => (true, true),
+            (false, true) => (true, false),
+            (true, false) => (false, true),
+            (false, false) => (true, true),
+        };
+        for name in stacks {
+            if self.stack(name).is_none() {
+                let known: Vec<&str> = self.stacks.iter().map(|s| s.name.as_str()).collect();
+                return Err(format!(
+                    "no stack named `{name}`; stacks: {}",
+                    known.join(", ")
+                ));
+            }
+        }
+        let mut kept_stacks: Vec<StackPlan> = self.stacks.clone();
+        kept_stacks
+            .retain(|stack| check_stacks && (stacks.is_empty() || stacks.contains(&stack.name)));
+        for stack in &mut kept_stacks {
+            stack.depends_on.clear();
+            stack.parameters.clear();
+            stack.tags.clear();
+        }
+        let mut plan = if check_steps {
+            let mut plan = self.only_steps(steps)?;
+            // Drift checks what a step declares whatever this run did: `when:` does not apply.
+            for step in &mut plan.steps {
+                step.when.clear();
+            }
+            plan
+        } else {
+            let mut plan = self;
+            plan.steps.clear();
+            plan.order.clear();
+            plan
+        };
+        let mut order: Vec<NodeKey> = kept_stacks
+            .iter()
+            .map(|stack| NodeKey::Stack(stack.name.clone()))
+            .collect();
+        order.append(&mut plan.order);
+        plan.order = order;
+        plan.stacks = kept_stacks;
+        Ok(plan)
     }
 
     /// The step with this id.

@@ -37,6 +37,30 @@ pub struct ProjectFile {
     /// A directory of botocore-format models that take precedence over the built-in ones.
     #[serde(default)]
     pub models_dir: Option<PathBuf>,
+    /// Settings of `gapfill drift`.
+    #[serde(default)]
+    pub drift: DriftSpec,
+}
+
+/// `drift:` of the project file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftSpec {
+    /// Known-noisy stack drift, reported as ignored rather than counted.
+    #[serde(default)]
+    pub ignore: Vec<IgnoreSpec>,
+}
+
+/// One ignore rule: every part given must match; at least one must be given.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IgnoreSpec {
+    #[serde(default)]
+    pub stack: Option<String>,
+    #[serde(default)]
+    pub resource: Option<String>,
+    #[serde(default)]
+    pub property: Option<String>,
 }
 
 /// One stack of the project.

@@ -13,17 +13,22 @@
 //! - `stack_executing`: `stack`
 //! - `stack_event`: `stack`, `timestamp`, `logical_id`, `resource_type`, `status`, `reason`
 //! - `stack_heartbeat`: `stack`, `status`, `waited_ms`
-//! - `stack_finished`: `stack`, `outcome` (created | updated | no changes | failed | skipped),
-//!   `reason`, `hint`, `outputs`
+//! - `stack_finished`: `stack`, `outcome` (created | updated | no changes | failed | skipped;
+//!   for `drift`: in sync | drifted | not checked), `reason`, `hint`, `outputs`; for a drifted
+//!   stack `resources` (each `logical_id`, `resource_type`, `status`, `counts`, `properties`:
+//!   each `path`, `expected`, `actual`, `difference`, `ignored`)
 //! - `step_started`: `step`, `call` (the apply operation, `service:Operation`)
 //! - `step_checked`: `step`, `in_sync`, `differences`
 //! - `step_applying`: `step`, `call`
 //! - `step_finished`: `step`, `outcome` (applied | in sync | action run | not run | failed |
-//!   skipped), `reason` (why it failed, was not run or was skipped), `hint`, `differences`
-//!   (those that never converged, for a failure)
+//!   skipped; for `drift`: in sync | drifted | not checkable), `reason` (why it failed, was not
+//!   run or was skipped), `hint`, `differences` (those that never converged, for a failure;
+//!   those found, for a drift)
 //! - `run_finished`: `success`, the stack counts `created`, `updated`, `unchanged`, `failed`,
 //!   `skipped`, `stacks` and `steps` (each `{stack|step, outcome}` in plan order), and
-//!   `step_counts` (`applied`, `in_sync`, `actions`, `not_run`, `failed`, `skipped`)
+//!   `step_counts` (`applied`, `in_sync`, `actions`, `not_run`, `failed`, `skipped`), and
+//!   `drift` (`found`, `stacks_drifted`, `stacks_in_sync`, `stacks_not_checked`,
+//!   `steps_drifted`, `steps_not_checkable`)
 //!
 //! A difference is `{path, expected, actual, secret}`: `expected` and `actual` are JSON text
 //! (`actual` is null when the path found nothing); when `secret` is true both are null, so a
@@ -33,7 +38,7 @@ use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
-use crate::events::{Difference, RunEvent, RunEventKind, StackOutcome, StepOutcome};
+use crate::events::{Difference, ResourceDrift, RunEvent, RunEventKind, StackOutcome, StepOutcome};
 use crate::redact::Redactor;
 
 use super::Reporter;
@@ -48,6 +53,28 @@ impl<W: Write + Send> Json<W> {
     pub fn new(out: W, redactor: Redactor) -> Json<W> {
         Json { out, redactor }
     }
+}
+
+/// A stack drift report: resources with their property differences.
+fn encode_resources(resources: &[ResourceDrift]) -> Value {
+    resources
+        .iter()
+        .map(|resource| {
+            json!({
+                "logical_id": resource.logical_id,
+                "resource_type": resource.resource_type,
+                "status": resource.status,
+                "counts": resource.counts(),
+                "properties": resource.properties.iter().map(|p| json!({
+                    "path": p.path,
+                    "expected": p.expected,
+                    "actual": p.actual,
+                    "difference": p.difference,
+                    "ignored": p.ignored,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
 }
 
 /// The event's type name and data.
@@ -112,15 +139,20 @@ fn encode(kind: &RunEventKind) -> (&'static str, Value) {
         } => {
             let (reason, hint) = match outcome {
                 StackOutcome::Failed { reason, hint } => (Some(reason.clone()), hint.clone()),
-                StackOutcome::Skipped { because } => (Some(because.clone()), None),
-                StackOutcome::Created | StackOutcome::Updated | StackOutcome::Unchanged { .. } => {
-                    (None, None)
+                StackOutcome::Skipped { because } | StackOutcome::NotChecked { because } => {
+                    (Some(because.clone()), None)
                 }
+                StackOutcome::Created
+                | StackOutcome::Updated
+                | StackOutcome::Unchanged { .. }
+                | StackOutcome::InSync
+                | StackOutcome::Drifted { .. } => (None, None),
             };
-            (
-                "stack_finished",
-                json!({"stack": stack, "outcome": outcome.label(), "reason": reason, "hint": hint, "outputs": outputs}),
-            )
+            let mut data = json!({"stack": stack, "outcome": outcome.label(), "reason": reason, "hint": hint, "outputs": outputs});
+            if let StackOutcome::Drifted { resources } = outcome {
+                data["resources"] = encode_resources(resources);
+            }
+            ("stack_finished", data)
         }
         RunEventKind::StepStarted { step, call } => {
             ("step_started", json!({"step": step, "call": call}))
@@ -143,9 +175,11 @@ fn encode(kind: &RunEventKind) -> (&'static str, Value) {
                     StepOutcome::NotRun { because } | StepOutcome::Skipped { because } => {
                         (Some(because), None, &[])
                     }
-                    StepOutcome::InSync | StepOutcome::Applied | StepOutcome::ActionRun => {
-                        (None, None, &[])
-                    }
+                    StepOutcome::Drifted { differences } => (None, None, differences),
+                    StepOutcome::InSync
+                    | StepOutcome::Applied
+                    | StepOutcome::ActionRun
+                    | StepOutcome::NotCheckable => (None, None, &[]),
                 };
             (
                 "step_finished",
@@ -180,6 +214,14 @@ fn encode(kind: &RunEventKind) -> (&'static str, Value) {
                     "not_run": stats.steps.not_run,
                     "failed": stats.steps.failed,
                     "skipped": stats.steps.skipped,
+                },
+                "drift": {
+                    "found": stats.drift_found(),
+                    "stacks_drifted": stats.stacks.drifted,
+                    "stacks_in_sync": stats.stacks.in_sync,
+                    "stacks_not_checked": stats.stacks.not_checked,
+                    "steps_drifted": stats.steps.drifted,
+                    "steps_not_checkable": stats.steps.not_checkable,
                 },
             }),
         ),

@@ -88,8 +88,14 @@ impl Junit {
     fn render(&self) -> String {
         let (stats, time) = self.total.unwrap_or_default();
         let tests = self.stacks.len() + self.steps.len();
-        let failures = stats.stacks.failed + stats.steps.failed;
-        let skipped = stats.stacks.skipped + stats.steps.skipped + stats.steps.not_run;
+        // Drift is a failure of the check that found it; what could not be checked is skipped.
+        let failures =
+            stats.stacks.failed + stats.steps.failed + stats.stacks.drifted + stats.steps.drifted;
+        let skipped = stats.stacks.skipped
+            + stats.steps.skipped
+            + stats.steps.not_run
+            + stats.stacks.not_checked
+            + stats.steps.not_checkable;
         let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let totals = format!(
             r#"tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}" time="{:.3}""#,
@@ -139,6 +145,19 @@ fn stack_body(outcome: &StackOutcome) -> String {
             failure(reason, &detail)
         }
         StackOutcome::Skipped { because } => skipped(because),
+        StackOutcome::InSync => format!("<system-out>{}</system-out>", outcome.label()),
+        StackOutcome::NotChecked { because } => skipped(&format!("not checked: {because}")),
+        StackOutcome::Drifted { resources } => {
+            let detail = super::resource_drift_lines(resources).join("\n");
+            if resources.iter().any(|resource| resource.counts()) {
+                failure("drifted from its template", &format!("drifted\n{detail}"))
+            } else {
+                format!(
+                    "<system-out>{}</system-out>",
+                    escape::xml(&format!("in sync (differences ignored)\n{detail}"))
+                )
+            }
+        }
     }
 }
 
@@ -177,6 +196,14 @@ fn step_body(outcome: &StepOutcome, trace: Option<&StepTrace>) -> String {
             failure(reason, &detail)
         }
         StepOutcome::Skipped { because } => skipped(because),
+        StepOutcome::Drifted { differences } => {
+            let mut detail = "drifted: the check does not hold".to_string();
+            for difference in differences {
+                detail.push_str(&format!("\n  {}", difference.text()));
+            }
+            failure("drifted: the check does not hold", &detail)
+        }
+        StepOutcome::NotCheckable => skipped("not checkable: an action has no check"),
     }
 }
 

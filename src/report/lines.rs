@@ -16,13 +16,17 @@ use std::io::{self, Write};
 use crate::events::{Difference, RunEvent, RunEventKind, StackOutcome, StepOutcome};
 use crate::redact::Redactor;
 
-use super::{plan_text, resource_event_text, seconds, summary_text, Reporter};
+use super::{
+    plan_text, resource_drift_lines, resource_event_text, seconds, summary_text, Reporter,
+};
 
 /// The CI reporter.
 pub struct Lines<W: Write + Send> {
     out: W,
     redactor: Redactor,
     width: usize,
+    /// The run's command, from `RunStarted`: `drift` runs close with their own summary.
+    command: String,
 }
 
 impl<W: Write + Send> Lines<W> {
@@ -31,6 +35,7 @@ impl<W: Write + Send> Lines<W> {
             out,
             redactor,
             width: 0,
+            command: String::new(),
         }
     }
 
@@ -58,6 +63,7 @@ impl<W: Write + Send> Reporter for Lines<W> {
                 stacks,
                 steps,
             } => {
+                self.command = command.clone();
                 self.width = stacks
                     .iter()
                     .chain(steps)
@@ -120,6 +126,11 @@ impl<W: Write + Send> Reporter for Lines<W> {
                 outputs: _,
             } => {
                 self.line(event, stack, &outcome_text(outcome))?;
+                if let StackOutcome::Drifted { resources } = outcome {
+                    for line in resource_drift_lines(resources) {
+                        self.line(event, stack, &line)?;
+                    }
+                }
                 if let StackOutcome::Failed {
                     hint: Some(hint), ..
                 } = outcome
@@ -159,7 +170,8 @@ impl<W: Write + Send> Reporter for Lines<W> {
                 for (step, outcome) in steps {
                     self.line(event, step, &format!("result: {}", outcome.label()))?;
                 }
-                self.run_line(event, &summary_text(stats, event.elapsed))?;
+                let summary = summary_text(&self.command, stats, event.elapsed);
+                self.run_line(event, &summary)?;
             }
         }
         self.out.flush()
@@ -188,6 +200,35 @@ pub fn outcome_text(outcome: &StackOutcome) -> String {
         StackOutcome::Unchanged { fast: false } => "no changes (empty change set)".into(),
         StackOutcome::Failed { reason, .. } => format!("failed: {reason}"),
         StackOutcome::Skipped { because } => format!("skipped: {because}"),
+        StackOutcome::InSync => "in sync (CloudFormation drift detection)".into(),
+        StackOutcome::Drifted { resources } => {
+            let counted = resources.iter().filter(|r| r.counts()).count();
+            let not_checked = resources
+                .iter()
+                .filter(|r| r.status == "NOT_CHECKED")
+                .count();
+            let ignored = resources.len() - counted - not_checked;
+            let mut notes = Vec::new();
+            if not_checked > 0 {
+                notes.push(format!(
+                    "{not_checked} resource(s) CloudFormation cannot check"
+                ));
+            }
+            if ignored > 0 {
+                notes.push(format!(
+                    "{ignored} resource(s) with ignored differences only"
+                ));
+            }
+            let notes = notes.join(", ");
+            match (counted, notes.is_empty()) {
+                (0, _) => format!("in sync, except what was not counted: {notes}"),
+                (_, true) => format!("drifted: {counted} resource(s) differ from the template"),
+                (_, false) => {
+                    format!("drifted: {counted} resource(s) differ from the template; {notes}")
+                }
+            }
+        }
+        StackOutcome::NotChecked { because } => format!("stack drift not checked: {because}"),
     }
 }
 
@@ -209,6 +250,8 @@ pub fn step_outcome_text(outcome: &StepOutcome) -> String {
         StepOutcome::NotRun { because } => format!("not run: {because}"),
         StepOutcome::Failed { reason, .. } => format!("failed: {reason}"),
         StepOutcome::Skipped { because } => format!("skipped: {because}"),
+        StepOutcome::Drifted { .. } => "drifted:".into(),
+        StepOutcome::NotCheckable => "not checkable: an action has no check".into(),
     }
 }
 
@@ -225,11 +268,16 @@ pub fn step_outcome_details(outcome: &StepOutcome) -> Vec<String> {
             .map(|difference| format!("  {}", difference.text()))
             .chain(hint.iter().map(|hint| format!("hint: {hint}")))
             .collect(),
+        StepOutcome::Drifted { differences } => differences
+            .iter()
+            .map(|difference| format!("  {}", difference.text()))
+            .collect(),
         StepOutcome::InSync
         | StepOutcome::Applied
         | StepOutcome::ActionRun
         | StepOutcome::NotRun { .. }
-        | StepOutcome::Skipped { .. } => Vec::new(),
+        | StepOutcome::Skipped { .. }
+        | StepOutcome::NotCheckable => Vec::new(),
     }
 }
 

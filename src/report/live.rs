@@ -11,7 +11,7 @@ use crate::events::{RunEvent, RunEventKind, StackOutcome, StepOutcome};
 use crate::redact::Redactor;
 
 use super::lines::{checked_text, outcome_text, step_outcome_details, step_outcome_text, symbol};
-use super::{resource_event_text, seconds, summary_text, Reporter};
+use super::{resource_drift_lines, resource_event_text, seconds, summary_text, Reporter};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -33,15 +33,19 @@ impl Finished {
         match self {
             Finished::Stack(outcome) => match outcome {
                 StackOutcome::Created | StackOutcome::Updated => "✓",
-                StackOutcome::Unchanged { .. } => "=",
+                StackOutcome::Unchanged { .. } | StackOutcome::InSync => "=",
                 StackOutcome::Failed { .. } => "✗",
-                StackOutcome::Skipped { .. } => "-",
+                StackOutcome::Drifted { .. } => "≠",
+                StackOutcome::Skipped { .. } | StackOutcome::NotChecked { .. } => "-",
             },
             Finished::Step(outcome) => match outcome {
                 StepOutcome::Applied | StepOutcome::ActionRun => "✓",
                 StepOutcome::InSync => "=",
                 StepOutcome::Failed { .. } => "✗",
-                StepOutcome::NotRun { .. } | StepOutcome::Skipped { .. } => "-",
+                StepOutcome::Drifted { .. } => "≠",
+                StepOutcome::NotRun { .. }
+                | StepOutcome::Skipped { .. }
+                | StepOutcome::NotCheckable => "-",
             },
         }
     }
@@ -102,6 +106,8 @@ pub struct Live<W: Write + Send> {
     frame: usize,
     /// The terminal's width: rows are cut to fit, since a wrapped row would break the redraw.
     columns: usize,
+    /// The run's command, from `RunStarted`: `drift` runs close with their own summary.
+    command: String,
 }
 
 impl<W: Write + Send> Live<W> {
@@ -113,6 +119,7 @@ impl<W: Write + Send> Live<W> {
             drawn: 0,
             frame: 0,
             columns: columns.max(20),
+            command: String::new(),
         }
     }
 
@@ -187,6 +194,7 @@ impl<W: Write + Send> Live<W> {
                 } else {
                     format!(", {} step(s)", steps.len())
                 };
+                self.command = command.clone();
                 let header = format!("{command} {project}: {} stack(s){steps_text}", stacks.len());
                 writeln!(self.out, "{}", self.redactor.redact(&header))?;
                 for stack in stacks {
@@ -263,9 +271,17 @@ impl<W: Write + Send> Live<W> {
             } => {
                 if matches!(
                     outcome,
-                    StackOutcome::Failed { .. } | StackOutcome::Skipped { .. }
+                    StackOutcome::Failed { .. }
+                        | StackOutcome::Skipped { .. }
+                        | StackOutcome::Drifted { .. }
+                        | StackOutcome::NotChecked { .. }
                 ) {
                     self.log(stack, &outcome_text(outcome))?;
+                }
+                if let StackOutcome::Drifted { resources } = outcome {
+                    for line in resource_drift_lines(resources) {
+                        self.log(stack, &line)?;
+                    }
                 }
                 if let StackOutcome::Failed {
                     hint: Some(hint), ..
@@ -302,7 +318,9 @@ impl<W: Write + Send> Live<W> {
                 match outcome {
                     StepOutcome::Failed { .. }
                     | StepOutcome::Skipped { .. }
-                    | StepOutcome::NotRun { .. } => {
+                    | StepOutcome::NotRun { .. }
+                    | StepOutcome::Drifted { .. }
+                    | StepOutcome::NotCheckable => {
                         self.log(step, &step_outcome_text(outcome))?;
                         for detail in step_outcome_details(outcome) {
                             self.log(step, &detail)?;
@@ -321,7 +339,7 @@ impl<W: Write + Send> Live<W> {
             } => {
                 self.draw()?;
                 self.drawn = 0;
-                let summary = summary_text(stats, event.elapsed);
+                let summary = summary_text(&self.command, stats, event.elapsed);
                 writeln!(self.out, "{}", self.redactor.redact(&summary))?;
                 return Ok(());
             }

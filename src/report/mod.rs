@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::events::{ResourceEvent, RunEvent, RunStats};
+use crate::events::{ResourceDrift, ResourceEvent, RunEvent, RunStats};
 
 pub use display::{resolve, Display};
 
@@ -131,8 +131,12 @@ pub fn resource_event_text(event: &ResourceEvent) -> String {
 }
 
 /// The closing line of a run: the stack counts, then the step counts when the run has steps
-/// (a run without steps reads exactly as it did before steps existed).
-pub fn summary_text(stats: &RunStats, elapsed: Duration) -> String {
+/// (a run without steps reads exactly as it did before steps existed). A `drift` run counts
+/// what it found instead.
+pub fn summary_text(command: &str, stats: &RunStats, elapsed: Duration) -> String {
+    if command == "drift" {
+        return drift_summary_text(stats, elapsed);
+    }
     let stacks = &stats.stacks;
     let mut text = format!(
         "done in {}: {} created, {} updated, {} unchanged, {} failed, {} skipped",
@@ -153,6 +157,54 @@ pub fn summary_text(stats: &RunStats, elapsed: Duration) -> String {
     text
 }
 
+fn drift_summary_text(stats: &RunStats, elapsed: Duration) -> String {
+    let (stacks, steps) = (&stats.stacks, &stats.steps);
+    let verdict = if stats.drift_found() {
+        "drift found"
+    } else {
+        "no drift"
+    };
+    format!(
+        "done in {}: {verdict}: stacks {} drifted, {} in sync, {} not checked, {} failed; steps {} drifted, {} in sync, {} not checkable, {} failed",
+        seconds(elapsed),
+        stacks.drifted,
+        stacks.in_sync,
+        stacks.not_checked,
+        stacks.failed,
+        steps.drifted,
+        steps.in_sync,
+        steps.not_checkable,
+        steps.failed
+    )
+}
+
+/// A stack drift report as lines: a line per resource, then a line per property difference
+/// (indented), ignored ones marked.
+pub fn resource_drift_lines(resources: &[ResourceDrift]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for resource in resources {
+        let ignored = if resource.status != "NOT_CHECKED" && !resource.counts() {
+            " (ignored)"
+        } else {
+            ""
+        };
+        lines.push(format!(
+            "  {} {} {}{ignored}",
+            resource.status, resource.resource_type, resource.logical_id
+        ));
+        for property in &resource.properties {
+            let expected = property.expected.as_deref().unwrap_or("nothing");
+            let actual = property.actual.as_deref().unwrap_or("nothing");
+            let ignored = if property.ignored { " (ignored)" } else { "" };
+            lines.push(format!(
+                "    {}: expected {expected}, found {actual}{ignored}",
+                property.path
+            ));
+        }
+    }
+    lines
+}
+
 /// What a run visits, as its first line says: `2 stack(s): a, b`, then `; 1 step(s): c` when it
 /// has steps (a run of steps only names its steps alone).
 pub fn plan_text(stacks: &[String], steps: &[String]) -> String {
@@ -168,7 +220,7 @@ pub fn plan_text(stacks: &[String], steps: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::{StackStats, StepStats};
+    use crate::events::{PropertyDrift, StackOutcome, StackStats, StepOutcome, StepStats};
 
     #[test]
     fn summary_of_a_run_without_steps_is_unchanged() {
@@ -181,7 +233,7 @@ mod tests {
             steps: StepStats::default(),
         };
         assert_eq!(
-            summary_text(&stats, Duration::from_millis(2500)),
+            summary_text("deploy", &stats, Duration::from_millis(2500)),
             "done in 2.5s: 1 created, 0 updated, 0 unchanged, 1 failed, 0 skipped"
         );
     }
@@ -200,12 +252,66 @@ mod tests {
                 not_run: 4,
                 failed: 5,
                 skipped: 6,
+                ..StepStats::default()
             },
         };
         assert_eq!(
-            summary_text(&stats, Duration::from_millis(12_340)),
+            summary_text("deploy", &stats, Duration::from_millis(12_340)),
             "done in 12.3s: 0 created, 0 updated, 2 unchanged, 0 failed, 0 skipped; \
              steps: 1 applied, 2 in sync, 3 action(s) run, 4 not run, 5 failed, 6 skipped"
+        );
+    }
+
+    #[test]
+    fn a_drift_run_closes_with_what_it_found() {
+        let mut stats = RunStats::default();
+        stats.record_stack(&StackOutcome::NotChecked {
+            because: "no drift API".into(),
+        });
+        stats.record_step(&StepOutcome::InSync);
+        stats.record_step(&StepOutcome::NotCheckable);
+        assert_eq!(
+            summary_text("drift", &stats, Duration::from_millis(1_200)),
+            "done in 1.2s: no drift: stacks 0 drifted, 0 in sync, 1 not checked, 0 failed; \
+             steps 0 drifted, 1 in sync, 1 not checkable, 0 failed"
+        );
+        stats.record_step(&StepOutcome::Drifted {
+            differences: Vec::new(),
+        });
+        assert!(summary_text("drift", &stats, Duration::ZERO).contains(": drift found: "));
+    }
+
+    #[test]
+    fn resource_drift_reads_as_lines_with_ignored_ones_marked() {
+        let property = |path: &str, ignored: bool| PropertyDrift {
+            path: path.into(),
+            expected: Some("30".into()),
+            actual: Some("60".into()),
+            difference: "NOT_EQUAL".into(),
+            ignored,
+        };
+        let resources = vec![
+            ResourceDrift {
+                logical_id: "Queue".into(),
+                resource_type: "AWS::SQS::Queue".into(),
+                status: "MODIFIED".into(),
+                properties: vec![property("/Properties/VisibilityTimeout", false)],
+            },
+            ResourceDrift {
+                logical_id: "Topic".into(),
+                resource_type: "AWS::SNS::Topic".into(),
+                status: "MODIFIED".into(),
+                properties: vec![property("/Properties/DisplayName", true)],
+            },
+        ];
+        assert_eq!(
+            resource_drift_lines(&resources),
+            [
+                "  MODIFIED AWS::SQS::Queue Queue",
+                "    /Properties/VisibilityTimeout: expected 30, found 60",
+                "  MODIFIED AWS::SNS::Topic Topic (ignored)",
+                "    /Properties/DisplayName: expected 30, found 60 (ignored)",
+            ]
         );
     }
 

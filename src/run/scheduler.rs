@@ -311,7 +311,11 @@ impl Scheduler<'_> {
             StackOutcome::Created => Some(StackChange::Created),
             StackOutcome::Updated => Some(StackChange::Updated),
             StackOutcome::Unchanged { .. } => Some(StackChange::Unchanged),
-            StackOutcome::Failed { .. } | StackOutcome::Skipped { .. } => None,
+            StackOutcome::Failed { .. }
+            | StackOutcome::Skipped { .. }
+            | StackOutcome::InSync
+            | StackOutcome::Drifted { .. }
+            | StackOutcome::NotChecked { .. } => None,
         };
         if let Some(change) = change {
             self.changes.insert(name.clone(), change);

@@ -96,6 +96,39 @@ impl StepRunner {
         }
     }
 
+    /// Runs the step's check only, for `drift`: in sync, drifted (what differs), or not
+    /// checkable for an action. Nothing is applied.
+    pub async fn check_only(&self, step: &StepPlan, input: &StepInput) -> StepResult {
+        let Some(check) = &input.check else {
+            return StepResult {
+                outcome: StepOutcome::NotCheckable,
+                result: None,
+            };
+        };
+        // The outcome carries the differences: no separate "checked" event.
+        match self.check(step, check).await {
+            Ok((result, differences)) => {
+                let outcome = if differences.is_empty() {
+                    StepOutcome::InSync
+                } else {
+                    StepOutcome::Drifted { differences }
+                };
+                StepResult {
+                    outcome,
+                    result: Some(result),
+                }
+            }
+            Err(failure) => StepResult {
+                outcome: StepOutcome::Failed {
+                    reason: failure.reason,
+                    hint: failure.hint,
+                    differences: Vec::new(),
+                },
+                result: None,
+            },
+        }
+    }
+
     async fn attempt(&self, step: &StepPlan, input: &StepInput) -> Result<StepResult, Failure> {
         let Some(check) = &input.check else {
             let result = self.apply(step, &input.input).await?;

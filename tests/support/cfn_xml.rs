@@ -389,3 +389,69 @@ pub fn get_template(body: &str) -> Reply {
     );
     ok("GetTemplate", Some(&inner))
 }
+
+/// DetectStackDrift's answer: the detection's id.
+pub fn detect_stack_drift(detection: &str) -> Reply {
+    ok(
+        "DetectStackDrift",
+        Some(&element("StackDriftDetectionId", detection)),
+    )
+}
+
+/// DescribeStackDriftDetectionStatus's answer: `detection` (DETECTION_IN_PROGRESS,
+/// DETECTION_COMPLETE, DETECTION_FAILED), the stack's drift status when known (DRIFTED,
+/// IN_SYNC, NOT_CHECKED), and the reason of a failed detection.
+pub fn drift_detection_status(
+    stack: &str,
+    id: &str,
+    detection: &str,
+    drift: Option<&str>,
+    reason: Option<&str>,
+) -> Reply {
+    let mut inner = element("StackId", &stack_arn(stack, 1));
+    inner += &element("StackDriftDetectionId", id);
+    if let Some(drift) = drift {
+        inner += &element("StackDriftStatus", drift);
+    }
+    inner += &element("DetectionStatus", detection);
+    if let Some(reason) = reason {
+        inner += &element("DetectionStatusReason", reason);
+    }
+    inner += &element("Timestamp", "2026-12-02T08:00:00.000Z");
+    ok("DescribeStackDriftDetectionStatus", Some(&inner))
+}
+
+/// One drifted resource: logical id, type, status, and (path, expected, actual, difference)
+/// for each property.
+pub type ResourceDrift<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    Vec<(&'a str, &'a str, &'a str, &'a str)>,
+);
+
+/// DescribeStackResourceDrifts's answer.
+pub fn resource_drifts(stack: &str, drifts: &[ResourceDrift<'_>]) -> Reply {
+    let mut inner = String::from("<StackResourceDrifts>");
+    for (logical_id, resource_type, status, properties) in drifts {
+        inner += "<member>";
+        inner += &element("StackId", &stack_arn(stack, 1));
+        inner += &element("LogicalResourceId", logical_id);
+        inner += &element("PhysicalResourceId", &format!("{logical_id}-physical"));
+        inner += &element("ResourceType", resource_type);
+        inner += &element("StackResourceDriftStatus", status);
+        inner += &element("Timestamp", "2026-12-02T08:00:00.000Z");
+        inner += "<PropertyDifferences>";
+        for (path, expected, actual, difference) in properties {
+            inner += "<member>";
+            inner += &element("PropertyPath", path);
+            inner += &element("ExpectedValue", expected);
+            inner += &element("ActualValue", actual);
+            inner += &element("DifferenceType", difference);
+            inner += "</member>";
+        }
+        inner += "</PropertyDifferences></member>";
+    }
+    inner += "</StackResourceDrifts>";
+    ok("DescribeStackResourceDrifts", Some(&inner))
+}

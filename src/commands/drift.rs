@@ -1,0 +1,85 @@
+//! `gapfill drift`: whether reality still matches, on both sides, changing nothing: every
+//! stack through CloudFormation's drift detection, every step through its own check against
+//! the deployed outputs. Exit 0 in sync, 2 drift found, 1 error (or, with `--strict`,
+//! anything that could not be checked).
+
+use std::sync::Arc;
+
+use crate::aws::invoke::Client;
+use crate::cli::{DriftArgs, GlobalArgs};
+use crate::commands::deployed::deployed_values;
+use crate::commands::reporting::{requested_display, Reporting};
+use crate::commands::{session, validate};
+use crate::deploy::Cfn;
+use crate::drift::StackDrift;
+use crate::error::Error;
+use crate::redact::Redactor;
+use crate::run::{execute, DriftEngine};
+use crate::steps::runner::RecheckPolicy;
+use crate::steps::StepRunner;
+
+pub async fn run(
+    global: &GlobalArgs,
+    args: &DriftArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+    redactor: &Redactor,
+) -> Result<i32, Error> {
+    let requested = requested_display(global.format)?;
+    let loaded = validate::load_plan(global, env, redactor)?;
+    let full = loaded.plan;
+    let plan = full
+        .clone()
+        .for_drift(&args.stacks, &args.steps)
+        .map_err(|why| Error::new(format!("cannot check drift: {why}")))?;
+    let sdk = session::load_with_region(global, plan.region.as_deref(), env).await?;
+    session::require_credentials(&sdk).await?;
+    let cloudformation = session::cloudformation(&sdk, env);
+    // Steps read the outputs as deployed; without steps to check, nothing needs them.
+    let known = if plan.steps.is_empty() {
+        Default::default()
+    } else {
+        deployed_values(&full, &Cfn::new(cloudformation.clone())).await?
+    };
+    let client = Arc::new(
+        Client::new(&sdk)
+            .map_err(|error| Error::new(format!("cannot set up the AWS client: {error}")))?
+            .catalog(loaded.catalog),
+    );
+
+    let reporting = Reporting::start(requested, args.junit.as_ref(), env, redactor);
+    let sink = reporting.sink.clone();
+    let engine = DriftEngine {
+        stacks: StackDrift::new(cloudformation, args.timeout, plan.drift_ignore.clone()),
+        steps: StepRunner {
+            client,
+            sink: sink.clone(),
+            recheck: RecheckPolicy::default(),
+        },
+    };
+    let concurrency = usize::from(args.max_concurrency);
+    let result = tokio::select! {
+        result = execute("drift", &plan, Arc::new(engine), &sink, concurrency, known) => result,
+        _ = tokio::signal::ctrl_c() => {
+            return Err(Error::new("interrupted")
+                .hint("drift detections already started finish in CloudFormation; nothing was changed"));
+        }
+    };
+    drop(sink);
+    reporting.finish().await?;
+
+    let stats = result.stats;
+    if !stats.succeeded() {
+        return Ok(crate::exit_code::ERROR);
+    }
+    if stats.drift_found() {
+        return Ok(crate::exit_code::DIFFERENCES);
+    }
+    if args.strict && stats.not_checked() > 0 {
+        return Err(Error::new(format!(
+            "--strict: {} stack(s) or step(s) could not be checked",
+            stats.not_checked()
+        ))
+        .hint("stacks without CloudFormation drift detection and actions (steps without a check) cannot be checked"));
+    }
+    Ok(crate::exit_code::SUCCESS)
+}

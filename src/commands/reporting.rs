@@ -1,0 +1,90 @@
+//! The reporters of a run, shared by `deploy` and `drift`: the display the terminal or CI
+//! asks for, plus the JUnit file, fed one channel of events; finished when the run is over.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use crate::cli::Format;
+use crate::error::Error;
+use crate::events::EventSink;
+use crate::redact::Redactor;
+use crate::report::display::{self, Display, Requested};
+use crate::report::{self, json::Json, junit::Junit, lines::Lines, live::Live, FanOut, Reporter};
+
+/// Reporters rendering a run's events in the background.
+pub struct Reporting {
+    /// Where the run sends its events.
+    pub sink: EventSink,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+/// What `--format` asks of a run's output.
+pub fn requested_display(format: Format) -> Result<Requested, Error> {
+    match format {
+        Format::Auto => Ok(Requested::Auto),
+        Format::Live => Ok(Requested::Live),
+        Format::Plain => Ok(Requested::Plain),
+        Format::Json => Ok(Requested::Json),
+        Format::Env | Format::Dotenv => Err(Error::new(
+            "--format env and dotenv apply to `gapfill outputs` only",
+        )
+        .hint("use --outputs-file FILE.env to write dotenv lines after a deploy")),
+    }
+}
+
+impl Reporting {
+    /// Starts the reporters: the display (live, lines or JSON) and the JUnit file if asked.
+    pub fn start(
+        requested: Requested,
+        junit: Option<&PathBuf>,
+        env: &dyn Fn(&str) -> Option<String>,
+        redactor: &Redactor,
+    ) -> Reporting {
+        let display = display::resolve(
+            requested,
+            std::io::stdout().is_terminal(),
+            display::is_ci(env),
+        );
+        let (sink, receiver) = EventSink::channel();
+        let tick = (display == Display::Live).then_some(Duration::from_millis(100));
+        let mut reporters = vec![reporter(display, redactor)];
+        if let Some(path) = junit {
+            reporters
+                .push(Box::new(Junit::new(path.clone(), redactor.clone())) as Box<dyn Reporter>);
+        }
+        let task = tokio::spawn(report::drive(
+            receiver,
+            Box::new(FanOut::new(reporters)),
+            tick,
+        ));
+        Reporting { sink, task }
+    }
+
+    /// Waits for the reporters to render everything. Engines holding clones of the sink must
+    /// be gone: the reporters end when the last sender is.
+    pub async fn finish(self) -> Result<(), Error> {
+        drop(self.sink);
+        match self.task.await {
+            Ok(Err(error)) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(Error::new(format!("cannot write the report: {error}")))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+fn reporter(display: Display, redactor: &Redactor) -> Box<dyn Reporter> {
+    let stdout = std::io::stdout();
+    match display {
+        Display::Live => {
+            let columns =
+                terminal_size::terminal_size().map_or(100, |(width, _)| usize::from(width.0));
+            Box::new(Live::new(stdout, redactor.clone(), columns))
+        }
+        Display::Lines => Box::new(Lines::new(stdout, redactor.clone())),
+        Display::Json => Box::new(Json::new(stdout, redactor.clone())),
+    }
+}
