@@ -7,8 +7,9 @@
 //!     -> run { deploy (stacks), steps, drift } -> events -> report (live, lines, json)
 //! ```
 //!
-//! `aws` is a leaf: the model-driven client for any AWS operation. `commands` wires the
-//! stages together for each subcommand.
+//! `aws` is a leaf: the model-driven client for any AWS operation. `cloudformation` wraps the
+//! CloudFormation SDK (calls, change sets, events, statuses) for `deploy` and the commands;
+//! it decides nothing on its own. `commands` wires the stages together for each subcommand.
 
 // Errors here carry what a good message needs (positions, source lines, hints) and travel
 // only on the cold path; boxing them would buy nothing but noise.
@@ -16,6 +17,7 @@
 
 pub mod aws;
 pub mod cli;
+pub mod cloudformation;
 pub mod commands;
 pub mod deploy;
 pub mod duration;

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use crate::aws::invoke::Client;
 use crate::cli::{DeployArgs, Format, GlobalArgs};
+use crate::cloudformation::Cfn;
 use crate::commands::{outputs, session, validate};
 use crate::deploy::artifacts::ArtifactStore;
-use crate::deploy::{Cfn, DeployOptions, StackDeploy};
+use crate::deploy::{DeployOptions, StackDeploy};
 use crate::error::Error;
 use crate::events::EventSink;
 use crate::plan::Plan;
