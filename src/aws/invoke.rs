@@ -472,7 +472,9 @@ enum AttemptError {
     Api(Box<ApiError>, Vec<(String, String)>),
 }
 
-fn find_operation(
+/// The operation `operation` of the loaded service; an unknown name is an error with
+/// suggestions.
+pub fn find_operation(
     loaded: &LoadedService,
     service: &str,
     operation: &str,

@@ -14,9 +14,9 @@ use serde_json::{Map, Value};
 
 use crate::aws::catalog::Catalog;
 use crate::aws::error::CallError;
-use crate::aws::invoke::{Client, LoadedService};
-use crate::aws::paginate::{paginate, search, PaginatorConfig};
-use crate::aws::waiter::{wait, TokioSleeper, WaiterConfig};
+use crate::aws::invoke::{find_operation, Client};
+use crate::aws::jmespath::search;
+use crate::aws::operation::{call_with, CallOptions};
 use crate::cli::CallArgs;
 
 /// Runs `gapfill call` with the product client.
@@ -40,18 +40,23 @@ pub async fn run_with_client(
 ) -> Result<(), CallError> {
     let (service, operation) = parse_target(&args.target)?;
     let loaded = client.service(service)?;
-    let op_input_shape = input_shape(&loaded, service, operation)?;
+    // An unknown operation fails here, with suggestions, before any input is read.
+    let op = find_operation(&loaded, service, operation)?;
     let output = if args.skeleton {
-        op_input_shape.map_or_else(
+        op.input.as_ref().map_or_else(
             || Value::Object(Map::new()),
-            |shape| loaded.model.skeleton(&shape),
+            |member| loaded.model.skeleton(&member.shape),
         )
     } else {
         let input = read_input(args.input.as_deref())?;
         if args.dry_run {
             prepared_as_json(client, service, operation, &input).await?
         } else {
-            invoke(args, client, &loaded, (service, operation), &input).await?
+            let options = CallOptions {
+                paginate: args.paginate,
+                wait_for: args.wait_for.as_deref(),
+            };
+            call_with(client, service, operation, &input, &options).await?
         }
     };
     let output = match &args.query {
@@ -62,112 +67,6 @@ pub async fn run_with_client(
         None => output,
     };
     print_json(out, &output)
-}
-
-/// The call itself: paginated or not, then the waiter if asked for.
-async fn invoke(
-    args: &CallArgs,
-    client: &Client,
-    loaded: &Arc<LoadedService>,
-    (service, operation): (&str, &str),
-    input: &Value,
-) -> Result<Value, CallError> {
-    let waiter = match &args.wait_for {
-        Some(name) => Some(WaiterConfig::find(
-            service,
-            loaded.documents.waiters.as_ref(),
-            name,
-        )?),
-        None => None,
-    };
-    if let Some(waiter) = waiter
-        .as_ref()
-        .filter(|waiter| waiter.operation == operation)
-    {
-        return wait_with(client, loaded, service, waiter, input).await;
-    }
-    let output = if args.paginate {
-        let Some(config) = PaginatorConfig::find(loaded.documents.paginators.as_ref(), operation)
-        else {
-            return Err(CallError::Paginate {
-                service: service.to_string(),
-                operation: operation.to_string(),
-                reason: "the service defines no paginator for it".to_string(),
-            });
-        };
-        paginate(
-            &config,
-            (service, operation),
-            input,
-            |page_input| async move { client.call(service, operation, &page_input).await },
-        )
-        .await?
-    } else {
-        client.call(service, operation, input).await?
-    };
-    if let Some(waiter) = &waiter {
-        wait_with(client, loaded, service, waiter, input).await?;
-    }
-    Ok(output)
-}
-
-/// Waits with `waiter`, passing the members of `input` its operation accepts.
-async fn wait_with(
-    client: &Client,
-    loaded: &LoadedService,
-    service: &str,
-    waiter: &WaiterConfig,
-    input: &Value,
-) -> Result<Value, CallError> {
-    let waiter_input = input_for(loaded, service, &waiter.operation, input)?;
-    let output = wait(
-        waiter,
-        &waiter_input,
-        &TokioSleeper,
-        |poll_input| async move { client.call(service, &waiter.operation, &poll_input).await },
-    )
-    .await?;
-    Ok(output)
-}
-
-/// The members of `input` that `operation`'s input shape has.
-fn input_for(
-    loaded: &LoadedService,
-    service: &str,
-    operation: &str,
-    input: &Value,
-) -> Result<Value, CallError> {
-    let Some(shape_name) = input_shape(loaded, service, operation)? else {
-        return Ok(Value::Object(Map::new()));
-    };
-    let Some(shape) = loaded.model.shape(&shape_name) else {
-        return Ok(Value::Object(Map::new()));
-    };
-    let members = input
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(name, _)| shape.member_named(name).is_some())
-        .map(|(name, value)| (name.clone(), value.clone()))
-        .collect();
-    Ok(Value::Object(members))
-}
-
-fn input_shape(
-    loaded: &LoadedService,
-    service: &str,
-    operation: &str,
-) -> Result<Option<String>, CallError> {
-    let Some(op) = loaded.model.operation(operation) else {
-        // Let the client produce the error with its suggestions.
-        let names: Vec<String> = loaded.model.operation_names().map(str::to_string).collect();
-        return Err(CallError::UnknownOperation {
-            service: service.to_string(),
-            operation: operation.to_string(),
-            suggestions: crate::aws::catalog::suggest(operation, &names),
-        });
-    };
-    Ok(op.input.as_ref().map(|member| member.shape.clone()))
 }
 
 async fn prepared_as_json(
@@ -319,46 +218,6 @@ mod tests {
         .unwrap();
         assert_eq!(output["Table"]["TableStatus"], "ACTIVE");
         assert_eq!(transport.sent().len(), 2);
-    }
-
-    #[tokio::test]
-    async fn waits_after_the_call_with_the_waiters_part_of_the_input() {
-        let transport = FakeTransport::answering(vec![
-            response(
-                200,
-                &[],
-                r#"{"TableDescription":{"TableStatus":"CREATING"}}"#,
-            ),
-            response(200, &[], r#"{"Table":{"TableStatus":"ACTIVE"}}"#),
-        ]);
-        let input = r#"{"TableName":"t","BillingMode":"PAY_PER_REQUEST",
-            "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
-            "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}"#;
-        let output = output_of(
-            &[
-                "dynamodb:CreateTable",
-                "--input",
-                input,
-                "--wait-for",
-                "TableExists",
-            ],
-            transport.clone(),
-        )
-        .await
-        .unwrap();
-        assert_eq!(
-            output["TableDescription"]["TableStatus"], "CREATING",
-            "the call's own output"
-        );
-        let sent = transport.sent();
-        assert_eq!(
-            sent[1].1.header("X-Amz-Target"),
-            Some("DynamoDB_20120810.DescribeTable")
-        );
-        assert_eq!(
-            String::from_utf8_lossy(&sent[1].1.body),
-            r#"{"TableName":"t"}"#
-        );
     }
 
     #[tokio::test]

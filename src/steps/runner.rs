@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::aws::error::CallError;
 use crate::aws::invoke::Client;
+use crate::aws::operation::{call_with, CallOptions};
 use crate::events::{Difference, EventSink, RunEventKind, StepOutcome};
 use crate::plan::StepPlan;
 
@@ -161,10 +162,26 @@ impl StepRunner {
             step: step.id.clone(),
             call: step.call(),
         });
-        self.client
-            .call(&step.service, &step.operation, input)
+        self.call(&step.service, &step.operation, input)
             .await
             .map_err(call_failure)
+    }
+
+    /// One call, down the same path as `gapfill call`.
+    async fn call(
+        &self,
+        service: &str,
+        operation: &str,
+        input: &Value,
+    ) -> Result<Value, CallError> {
+        call_with(
+            &self.client,
+            service,
+            operation,
+            input,
+            &CallOptions::default(),
+        )
+        .await
     }
 
     /// Runs the check and lists the expectations that do not hold.
@@ -177,7 +194,6 @@ impl StepRunner {
             return Ok((Value::Null, Vec::new()));
         };
         let result = match self
-            .client
             .call(&plan.service, &plan.operation, &check.input)
             .await
         {
@@ -218,7 +234,7 @@ fn is_not_found(code: &str) -> bool {
 }
 
 fn search(expression: &str, data: &Value) -> Option<Value> {
-    crate::aws::paginate::search(expression, data).ok()
+    crate::aws::jmespath::search(expression, data).ok()
 }
 
 fn call_failure(error: CallError) -> Failure {
