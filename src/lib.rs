@@ -38,7 +38,6 @@ use std::io::Write;
 
 use clap::Parser;
 
-use aws::error::CallError;
 use cli::{Cli, Command};
 use error::Error;
 use redact::Redactor;
@@ -100,10 +99,7 @@ async fn dispatch(
             let catalog = commands::session::catalog(hints.models_dir, env);
             commands::call::run(args, &sdk, catalog, &mut stdout)
                 .await
-                .map_err(|error| match error {
-                    CallError::OutputClosed => Error::BrokenPipe,
-                    other => Error::new(other.to_string()),
-                })?;
+                .map_err(Error::from)?;
             Ok(exit_code::SUCCESS)
         }
         Command::Plan | Command::Drift => {

@@ -1,5 +1,6 @@
 //! JMESPath over JSON values, as the models and the user use it: paginator tokens and result
-//! keys, waiter acceptors, `gapfill call --query`, and the expectations of post-deploy steps.
+//! keys, waiter acceptors, a query over a call's output, and the expectations of post-deploy
+//! steps.
 
 use serde_json::Value;
 

@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod customize;
 pub mod endpoint;
 pub mod error;
+pub mod error_chain;
 pub mod http;
 pub mod invoke;
 pub mod jmespath;

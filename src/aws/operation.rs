@@ -11,7 +11,27 @@ use serde_json::{Map, Value};
 use crate::aws::error::CallError;
 use crate::aws::invoke::{find_operation, Client, LoadedService};
 use crate::aws::paginate::{paginate, PaginatorConfig};
-use crate::aws::waiter::{wait, TokioSleeper, WaiterConfig};
+use crate::aws::waiter::{wait, TokioSleeper, WaiterConfig, WaiterError};
+
+/// Why a call with its options failed: the call itself (or a page of it), or the waiter.
+/// The waiter's error wraps the call error that made it give up, never the other way round.
+#[derive(Debug, thiserror::Error)]
+pub enum OperationError {
+    #[error(transparent)]
+    Call(#[from] CallError),
+    #[error(transparent)]
+    Waiter(#[from] WaiterError),
+}
+
+impl OperationError {
+    /// The AWS error code, when the service answered the call with an error.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            OperationError::Call(error) => error.code(),
+            OperationError::Waiter(_) => None,
+        }
+    }
+}
 
 /// How to make a call beyond its input.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -29,9 +49,9 @@ pub async fn call_with(
     operation: &str,
     input: &Value,
     options: &CallOptions<'_>,
-) -> Result<Value, CallError> {
+) -> Result<Value, OperationError> {
     if !options.paginate && options.wait_for.is_none() {
-        return client.call(service, operation, input).await;
+        return Ok(client.call(service, operation, input).await?);
     }
     let loaded = client.service(service)?;
     let waiter = match options.wait_for {
@@ -93,7 +113,7 @@ pub async fn wait_with(
     service: &str,
     waiter: &WaiterConfig,
     input: &Value,
-) -> Result<Value, CallError> {
+) -> Result<Value, OperationError> {
     let waiter_input = input_for(loaded, service, &waiter.operation, input)?;
     let output = wait(
         waiter,
@@ -184,7 +204,10 @@ mod tests {
         )
         .await
         .unwrap_err();
-        assert!(matches!(err, CallError::Paginate { .. }), "{err:?}");
+        assert!(
+            matches!(err, OperationError::Call(CallError::Paginate { .. })),
+            "{err:?}"
+        );
     }
 
     #[tokio::test]
@@ -269,6 +292,10 @@ mod tests {
         )
         .await
         .unwrap_err();
+        assert!(
+            matches!(err, OperationError::Waiter(WaiterError::Unknown { .. })),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("unknown waiter"), "{err}");
         assert!(transport.sent().is_empty());
     }

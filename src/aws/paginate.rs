@@ -312,10 +312,12 @@ mod tests {
     async fn page_errors_propagate() {
         let config = config(json!({"input_token": "T", "output_token": "T", "result_key": "R"}));
         let result = paginate(&config, ("svc", "Op"), &json!({}), |_| async {
-            Err(CallError::Output("boom".to_string()))
+            Err(CallError::NoRegion {
+                service: "svc".to_string(),
+            })
         })
         .await;
-        assert!(matches!(result, Err(CallError::Output(_))));
+        assert!(matches!(result, Err(CallError::NoRegion { .. })));
     }
 
     #[test]

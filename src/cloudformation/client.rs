@@ -12,7 +12,7 @@ use aws_sdk_cloudformation::Client;
 use indexmap::IndexMap;
 use tracing::debug;
 
-use crate::aws::error::error_chain;
+use crate::aws::error_chain::error_chain;
 
 /// A failed CloudFormation call: the operation, and AWS's code and message.
 #[derive(Debug, Clone, thiserror::Error)]

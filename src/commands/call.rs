@@ -16,8 +16,55 @@ use crate::aws::catalog::Catalog;
 use crate::aws::error::CallError;
 use crate::aws::invoke::{find_operation, Client};
 use crate::aws::jmespath::search;
-use crate::aws::operation::{call_with, CallOptions};
+use crate::aws::operation::{call_with, CallOptions, OperationError};
+use crate::aws::waiter::WaiterError;
 use crate::cli::CallArgs;
+use crate::error::Error;
+
+/// Why `gapfill call` failed: the client's errors as they are, plus what only the command
+/// knows about (its flags, its input and its output).
+#[derive(Debug, thiserror::Error)]
+pub enum CallCommandError {
+    #[error(transparent)]
+    Call(#[from] CallError),
+    #[error(transparent)]
+    Waiter(#[from] WaiterError),
+    /// The target is not `service:Operation`, or `--input` is not a JSON object (or an
+    /// unreadable `@file`).
+    #[error("bad input {origin}: {reason}")]
+    Input { origin: String, reason: String },
+    /// `--query` is not JMESPath that evaluates.
+    #[error("bad query `{expression}`: {reason}")]
+    Query { expression: String, reason: String },
+    #[error("cannot write the output: {0}")]
+    Output(String),
+    /// Whoever read the output went away (a closed pipe): not an error for the user.
+    #[error("the output was closed")]
+    OutputClosed,
+}
+
+impl From<OperationError> for CallCommandError {
+    fn from(error: OperationError) -> Self {
+        match error {
+            OperationError::Call(error) => CallCommandError::Call(error),
+            OperationError::Waiter(error) => CallCommandError::Waiter(error),
+        }
+    }
+}
+
+impl From<CallCommandError> for Error {
+    /// The command's message, with the hints that name its flags.
+    fn from(error: CallCommandError) -> Error {
+        match error {
+            CallCommandError::OutputClosed => Error::BrokenPipe,
+            CallCommandError::Call(CallError::NoEndpointRules { .. }) => {
+                Error::new(error.to_string())
+                    .hint("pass --endpoint-url URL, or set AWS_ENDPOINT_URL")
+            }
+            other => Error::new(other.to_string()),
+        }
+    }
+}
 
 /// Runs `gapfill call` with the product client.
 pub async fn run(
@@ -25,7 +72,7 @@ pub async fn run(
     sdk: &aws_config::SdkConfig,
     catalog: Catalog,
     out: &mut dyn Write,
-) -> Result<(), CallError> {
+) -> Result<(), CallCommandError> {
     let client = Client::new(sdk)?
         .catalog(Arc::new(catalog))
         .endpoint_url(args.endpoint_url.clone());
@@ -37,7 +84,7 @@ pub async fn run_with_client(
     args: &CallArgs,
     client: &Client,
     out: &mut dyn Write,
-) -> Result<(), CallError> {
+) -> Result<(), CallCommandError> {
     let (service, operation) = parse_target(&args.target)?;
     let loaded = client.service(service)?;
     // An unknown operation fails here, with suggestions, before any input is read.
@@ -60,10 +107,12 @@ pub async fn run_with_client(
         }
     };
     let output = match &args.query {
-        Some(expression) => search(expression, &output).map_err(|reason| CallError::Query {
-            expression: expression.clone(),
-            reason,
-        })?,
+        Some(expression) => {
+            search(expression, &output).map_err(|reason| CallCommandError::Query {
+                expression: expression.clone(),
+                reason,
+            })?
+        }
         None => output,
     };
     print_json(out, &output)
@@ -90,12 +139,12 @@ async fn prepared_as_json(
     }))
 }
 
-fn parse_target(target: &str) -> Result<(&str, &str), CallError> {
+fn parse_target(target: &str) -> Result<(&str, &str), CallCommandError> {
     match target.split_once(':') {
         Some((service, operation)) if !service.is_empty() && !operation.is_empty() => {
             Ok((service, operation))
         }
-        _ => Err(CallError::Input {
+        _ => Err(CallCommandError::Input {
             origin: format!("target `{target}`"),
             reason: "expected service:Operation, for example s3:ListBuckets".to_string(),
         }),
@@ -103,7 +152,7 @@ fn parse_target(target: &str) -> Result<(&str, &str), CallError> {
 }
 
 /// `--input`: JSON text, `@path`, or `-` for stdin; absent means `{}`.
-fn read_input(input: Option<&str>) -> Result<Value, CallError> {
+fn read_input(input: Option<&str>) -> Result<Value, CallCommandError> {
     let (origin, text) = match input {
         None => return Ok(Value::Object(Map::new())),
         Some("-") => {
@@ -129,19 +178,19 @@ fn read_input(input: Option<&str>) -> Result<Value, CallError> {
     Ok(value)
 }
 
-fn bad_input(origin: &str, reason: impl std::fmt::Display) -> CallError {
-    CallError::Input {
+fn bad_input(origin: &str, reason: impl std::fmt::Display) -> CallCommandError {
+    CallCommandError::Input {
         origin: origin.to_string(),
         reason: reason.to_string(),
     }
 }
 
-fn print_json(out: &mut dyn Write, value: &Value) -> Result<(), CallError> {
-    let text =
-        serde_json::to_string_pretty(value).map_err(|err| CallError::Output(err.to_string()))?;
+fn print_json(out: &mut dyn Write, value: &Value) -> Result<(), CallCommandError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|err| CallCommandError::Output(err.to_string()))?;
     writeln!(out, "{text}").map_err(|err| match err.kind() {
-        std::io::ErrorKind::BrokenPipe => CallError::OutputClosed,
-        _ => CallError::Output(err.to_string()),
+        std::io::ErrorKind::BrokenPipe => CallCommandError::OutputClosed,
+        _ => CallCommandError::Output(err.to_string()),
     })
 }
 
@@ -163,7 +212,10 @@ mod tests {
         Harness::try_parse_from(full).unwrap().args
     }
 
-    async fn output_of(argv: &[&str], transport: Arc<FakeTransport>) -> Result<Value, CallError> {
+    async fn output_of(
+        argv: &[&str],
+        transport: Arc<FakeTransport>,
+    ) -> Result<Value, CallCommandError> {
         let mut out = Vec::new();
         run_with_client(&args(argv), &client(transport), &mut out).await?;
         Ok(serde_json::from_slice(&out).unwrap())
@@ -286,7 +338,10 @@ mod tests {
         )
         .await
         .unwrap_err();
-        assert!(matches!(err, CallError::Paginate { .. }), "{err:?}");
+        assert!(
+            matches!(err, CallCommandError::Call(CallError::Paginate { .. })),
+            "{err:?}"
+        );
         let err = output_of(
             &["sqs:ListQueues", "--wait-for", "Nope"],
             FakeTransport::answering(vec![]),
@@ -294,6 +349,24 @@ mod tests {
         .await
         .unwrap_err();
         assert!(err.to_string().contains("unknown waiter"), "{err}");
+    }
+
+    #[test]
+    fn the_command_names_its_flags_the_client_does_not() {
+        let no_rules = CallError::NoEndpointRules {
+            service: "widgets".to_string(),
+        };
+        assert!(!no_rules.to_string().contains("--"), "{no_rules}");
+        let error = Error::from(CallCommandError::from(no_rules));
+        assert_eq!(
+            error.to_string(),
+            "error: the model of widgets has no endpoint rules: an endpoint URL must be given\n  \
+             = hint: pass --endpoint-url URL, or set AWS_ENDPOINT_URL"
+        );
+        assert!(matches!(
+            Error::from(CallCommandError::OutputClosed),
+            Error::BrokenPipe
+        ));
     }
 
     #[test]

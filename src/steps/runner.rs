@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::aws::error::CallError;
 use crate::aws::invoke::Client;
-use crate::aws::operation::{call_with, CallOptions};
+use crate::aws::operation::{call_with, CallOptions, OperationError};
 use crate::events::{Difference, EventSink, RunEventKind, StepOutcome};
 use crate::plan::StepPlan;
 
@@ -173,7 +173,7 @@ impl StepRunner {
         service: &str,
         operation: &str,
         input: &Value,
-    ) -> Result<Value, CallError> {
+    ) -> Result<Value, OperationError> {
         call_with(
             &self.client,
             service,
@@ -237,8 +237,11 @@ fn search(expression: &str, data: &Value) -> Option<Value> {
     crate::aws::jmespath::search(expression, data).ok()
 }
 
-fn call_failure(error: CallError) -> Failure {
-    let retryable = matches!(error, CallError::Api(_) | CallError::Transport { .. });
+fn call_failure(error: OperationError) -> Failure {
+    let retryable = matches!(
+        error,
+        OperationError::Call(CallError::Api(_) | CallError::Transport { .. })
+    );
     let hint = match error.code() {
         Some(code) if code.contains("AccessDenied") || code == "UnauthorizedOperation" => Some(
             "the credentials gapfill runs with lack this permission: add the action to the deploy role's policy".to_string(),
