@@ -8,8 +8,9 @@
 //!     -> report (live, lines, json, junit)
 //! ```
 //!
-//! `aws` is a leaf: the model-driven client for any AWS operation. `commands` wires the
-//! stages together for each subcommand.
+//! `aws` is a leaf: the model-driven client for any AWS operation. `cloudformation` wraps the
+//! CloudFormation SDK (calls, change sets, events, statuses) for `deploy` and the commands;
+//! it decides nothing on its own. `commands` wires the stages together for each subcommand.
 
 // Errors here carry what a good message needs (positions, source lines, hints) and travel
 // only on the cold path; boxing them would buy nothing but noise.
@@ -17,6 +18,7 @@
 
 pub mod aws;
 pub mod cli;
+pub mod cloudformation;
 pub mod commands;
 pub mod deploy;
 pub mod drift;
@@ -38,7 +40,6 @@ use std::io::Write;
 
 use clap::Parser;
 
-use aws::error::CallError;
 use cli::{Cli, Command};
 use error::Error;
 use redact::Redactor;
@@ -100,10 +101,7 @@ async fn dispatch(
             let catalog = commands::session::catalog(hints.models_dir, env);
             commands::call::run(args, &sdk, catalog, &mut stdout)
                 .await
-                .map_err(|error| match error {
-                    CallError::OutputClosed => Error::BrokenPipe,
-                    other => Error::new(other.to_string()),
-                })?;
+                .map_err(Error::from)?;
             Ok(exit_code::SUCCESS)
         }
         Command::Drift(args) => commands::drift::run(&cli.global, args, env, redactor).await,

@@ -1,6 +1,8 @@
 //! [`CallError`]: everything that can go wrong calling an AWS operation through the client, from
 //! an unknown service name to the service's own error, each variant carrying what a good message
-//! needs (suggestions, paths, the AWS code and request id).
+//! needs (suggestions, paths, the AWS code and request id). The client's errors only: how the
+//! caller got its input or writes its output is the caller's to report, and no message here
+//! names a command-line flag.
 
 use serde_json::{Map, Value};
 
@@ -51,7 +53,8 @@ pub enum CallError {
     },
     #[error("no aws region for {service}: set AWS_REGION or a region in your aws profile")]
     NoRegion { service: String },
-    #[error("the model of {service} has no endpoint rules; pass --endpoint-url")]
+    /// The caller can give an endpoint URL instead; how is the caller's to say.
+    #[error("the model of {service} has no endpoint rules: an endpoint URL must be given")]
     NoEndpointRules { service: String },
     #[error("no aws credentials for {service}:{operation}: {reason}")]
     Credentials {
@@ -73,24 +76,12 @@ pub enum CallError {
     /// The service answered with an error.
     #[error("{}", describe_api_failure(.0))]
     Api(Box<ApiFailure>),
-    /// `gapfill call` input that is not JSON, or an unreadable `@file`.
-    #[error("bad input {origin}: {reason}")]
-    Input { origin: String, reason: String },
-    #[error("bad query `{expression}`: {reason}")]
-    Query { expression: String, reason: String },
     #[error("{service}:{operation} cannot be paginated: {reason}")]
     Paginate {
         service: String,
         operation: String,
         reason: String,
     },
-    #[error(transparent)]
-    Waiter(Box<crate::aws::waiter::WaiterError>),
-    #[error("cannot write the output: {0}")]
-    Output(String),
-    /// Whoever read the output went away (a closed pipe): the caller decides, usually quietly.
-    #[error("the output was closed")]
-    OutputClosed,
 }
 
 /// An error the service answered with, for one operation.
@@ -139,12 +130,6 @@ impl CallError {
     }
 }
 
-impl From<crate::aws::waiter::WaiterError> for CallError {
-    fn from(error: crate::aws::waiter::WaiterError) -> Self {
-        CallError::Waiter(Box::new(error))
-    }
-}
-
 fn did_you_mean(suggestions: &[String]) -> String {
     if suggestions.is_empty() {
         String::new()
@@ -171,22 +156,6 @@ fn describe_api_failure(failure: &ApiFailure) -> String {
         "{}:{} failed: {}: {}{request_id}",
         failure.service, failure.operation, failure.code, failure.message
     )
-}
-
-/// An error and its sources joined with ": ", each cause once (many errors repeat their
-/// source in their own message; reqwest's top level is often just "error sending request").
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        source = cause.source();
-    }
-    message
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The client: calls any operation of any service, layer by layer:
 //! load model -> validate -> serialize -> endpoint -> sign -> send -> classify/retry -> parse.
 //!
-//! Endpoint overrides come from, in order: an explicit URL (`--endpoint-url`),
+//! Endpoint overrides come from, in order: an explicit URL ([`Client::endpoint_url`]),
 //! `AWS_ENDPOINT_URL_<SERVICE_ID>`, then the SDK config / `AWS_ENDPOINT_URL`. With an override,
 //! S3 is addressed path-style and host prefixes are not injected, so emulators on one host work.
 
@@ -18,8 +18,8 @@ use tracing::{debug, debug_span, Instrument};
 use crate::aws::catalog::{suggest, Catalog, ServiceDocuments};
 use crate::aws::customize;
 use crate::aws::endpoint::{self, bind_params, params as builtin, BuiltIns, Endpoint};
-use crate::aws::error::error_chain;
 use crate::aws::error::CallError;
+use crate::aws::error_chain::error_chain;
 use crate::aws::http::HttpRequest;
 use crate::aws::model::{Operation, ServiceModel};
 use crate::aws::protocol::{parse_response, serialize_request, ApiError};
@@ -39,7 +39,7 @@ pub struct LoadedService {
     pub model: ServiceModel,
 }
 
-/// A request as it would be sent, for `--dry-run`: secrets redacted.
+/// A request as it would be sent, for a dry run: secrets redacted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreparedRequest {
     pub method: String,
@@ -123,7 +123,7 @@ impl Client {
         self
     }
 
-    /// Sends every call to `url` (`--endpoint-url`), overriding any configured endpoint.
+    /// Sends every call to `url`, overriding any configured endpoint.
     pub fn endpoint_url(mut self, url: Option<String>) -> Client {
         self.explicit_endpoint_url = url.filter(|url| !url.is_empty());
         self
@@ -472,7 +472,9 @@ enum AttemptError {
     Api(Box<ApiError>, Vec<(String, String)>),
 }
 
-fn find_operation(
+/// The operation `operation` of the loaded service; an unknown name is an error with
+/// suggestions.
+pub fn find_operation(
     loaded: &LoadedService,
     service: &str,
     operation: &str,

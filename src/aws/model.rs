@@ -380,7 +380,7 @@ impl ServiceModel {
             })
     }
 
-    /// An input template for `gapfill call --skeleton`: every member with a placeholder of its
+    /// An input template, to start an input from: every member with a placeholder of its
     /// type (recursive shapes are cut off with an empty object).
     pub fn skeleton(&self, shape_name: &str) -> Value {
         let mut visiting = Vec::new();

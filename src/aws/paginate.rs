@@ -10,6 +10,7 @@ use std::future::Future;
 use serde_json::{Map, Value};
 
 use crate::aws::error::CallError;
+use crate::aws::jmespath::{is_truthy, search};
 
 /// One operation's entry in `paginators-1.json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,28 +135,6 @@ fn is_empty_token(token: &Value) -> bool {
         Value::String(text) => text.is_empty(),
         _ => false,
     }
-}
-
-/// JMESPath truthiness: false, null, empty strings, lists and objects are false.
-pub fn is_truthy(value: &Value) -> bool {
-    match value {
-        Value::Null | Value::Bool(false) => false,
-        Value::String(text) => !text.is_empty(),
-        Value::Array(items) => !items.is_empty(),
-        Value::Object(members) => !members.is_empty(),
-        _ => true,
-    }
-}
-
-/// Evaluates a JMESPath expression; a bad expression is an error naming it.
-pub fn search(expression: &str, data: &Value) -> Result<Value, String> {
-    let compiled = jmespath::compile(expression)
-        .map_err(|err| format!("bad expression `{expression}`: {err}"))?;
-    let found = compiled
-        .search(data)
-        .map_err(|err| format!("cannot evaluate `{expression}`: {err}"))?;
-    serde_json::to_value(&*found)
-        .map_err(|err| format!("cannot convert the result of `{expression}`: {err}"))
 }
 
 /// Adds one page's value of a result key: lists extend, numbers add, strings concatenate.
@@ -333,10 +312,12 @@ mod tests {
     async fn page_errors_propagate() {
         let config = config(json!({"input_token": "T", "output_token": "T", "result_key": "R"}));
         let result = paginate(&config, ("svc", "Op"), &json!({}), |_| async {
-            Err(CallError::Output("boom".to_string()))
+            Err(CallError::NoRegion {
+                service: "svc".to_string(),
+            })
         })
         .await;
-        assert!(matches!(result, Err(CallError::Output(_))));
+        assert!(matches!(result, Err(CallError::NoRegion { .. })));
     }
 
     #[test]

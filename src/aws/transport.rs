@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use crate::aws::error::error_chain;
+use crate::aws::error_chain::error_chain;
 use crate::aws::http::{HttpRequest, HttpResponse};
 
 /// The future a transport returns.

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::aws::catalog::suggest;
 use crate::aws::error::CallError;
-use crate::aws::paginate::search;
+use crate::aws::jmespath::search;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WaiterError {

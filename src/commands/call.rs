@@ -14,10 +14,57 @@ use serde_json::{Map, Value};
 
 use crate::aws::catalog::Catalog;
 use crate::aws::error::CallError;
-use crate::aws::invoke::{Client, LoadedService};
-use crate::aws::paginate::{paginate, search, PaginatorConfig};
-use crate::aws::waiter::{wait, TokioSleeper, WaiterConfig};
+use crate::aws::invoke::{find_operation, Client};
+use crate::aws::jmespath::search;
+use crate::aws::operation::{call_with, CallOptions, OperationError};
+use crate::aws::waiter::WaiterError;
 use crate::cli::CallArgs;
+use crate::error::Error;
+
+/// Why `gapfill call` failed: the client's errors as they are, plus what only the command
+/// knows about (its flags, its input and its output).
+#[derive(Debug, thiserror::Error)]
+pub enum CallCommandError {
+    #[error(transparent)]
+    Call(#[from] CallError),
+    #[error(transparent)]
+    Waiter(#[from] WaiterError),
+    /// The target is not `service:Operation`, or `--input` is not a JSON object (or an
+    /// unreadable `@file`).
+    #[error("bad input {origin}: {reason}")]
+    Input { origin: String, reason: String },
+    /// `--query` is not JMESPath that evaluates.
+    #[error("bad query `{expression}`: {reason}")]
+    Query { expression: String, reason: String },
+    #[error("cannot write the output: {0}")]
+    Output(String),
+    /// Whoever read the output went away (a closed pipe): not an error for the user.
+    #[error("the output was closed")]
+    OutputClosed,
+}
+
+impl From<OperationError> for CallCommandError {
+    fn from(error: OperationError) -> Self {
+        match error {
+            OperationError::Call(error) => CallCommandError::Call(error),
+            OperationError::Waiter(error) => CallCommandError::Waiter(error),
+        }
+    }
+}
+
+impl From<CallCommandError> for Error {
+    /// The command's message, with the hints that name its flags.
+    fn from(error: CallCommandError) -> Error {
+        match error {
+            CallCommandError::OutputClosed => Error::BrokenPipe,
+            CallCommandError::Call(CallError::NoEndpointRules { .. }) => {
+                Error::new(error.to_string())
+                    .hint("pass --endpoint-url URL, or set AWS_ENDPOINT_URL")
+            }
+            other => Error::new(other.to_string()),
+        }
+    }
+}
 
 /// Runs `gapfill call` with the product client.
 pub async fn run(
@@ -25,7 +72,7 @@ pub async fn run(
     sdk: &aws_config::SdkConfig,
     catalog: Catalog,
     out: &mut dyn Write,
-) -> Result<(), CallError> {
+) -> Result<(), CallCommandError> {
     let client = Client::new(sdk)?
         .catalog(Arc::new(catalog))
         .endpoint_url(args.endpoint_url.clone());
@@ -37,137 +84,38 @@ pub async fn run_with_client(
     args: &CallArgs,
     client: &Client,
     out: &mut dyn Write,
-) -> Result<(), CallError> {
+) -> Result<(), CallCommandError> {
     let (service, operation) = parse_target(&args.target)?;
     let loaded = client.service(service)?;
-    let op_input_shape = input_shape(&loaded, service, operation)?;
+    // An unknown operation fails here, with suggestions, before any input is read.
+    let op = find_operation(&loaded, service, operation)?;
     let output = if args.skeleton {
-        op_input_shape.map_or_else(
+        op.input.as_ref().map_or_else(
             || Value::Object(Map::new()),
-            |shape| loaded.model.skeleton(&shape),
+            |member| loaded.model.skeleton(&member.shape),
         )
     } else {
         let input = read_input(args.input.as_deref())?;
         if args.dry_run {
             prepared_as_json(client, service, operation, &input).await?
         } else {
-            invoke(args, client, &loaded, (service, operation), &input).await?
+            let options = CallOptions {
+                paginate: args.paginate,
+                wait_for: args.wait_for.as_deref(),
+            };
+            call_with(client, service, operation, &input, &options).await?
         }
     };
     let output = match &args.query {
-        Some(expression) => search(expression, &output).map_err(|reason| CallError::Query {
-            expression: expression.clone(),
-            reason,
-        })?,
+        Some(expression) => {
+            search(expression, &output).map_err(|reason| CallCommandError::Query {
+                expression: expression.clone(),
+                reason,
+            })?
+        }
         None => output,
     };
     print_json(out, &output)
-}
-
-/// The call itself: paginated or not, then the waiter if asked for.
-async fn invoke(
-    args: &CallArgs,
-    client: &Client,
-    loaded: &Arc<LoadedService>,
-    (service, operation): (&str, &str),
-    input: &Value,
-) -> Result<Value, CallError> {
-    let waiter = match &args.wait_for {
-        Some(name) => Some(WaiterConfig::find(
-            service,
-            loaded.documents.waiters.as_ref(),
-            name,
-        )?),
-        None => None,
-    };
-    if let Some(waiter) = waiter
-        .as_ref()
-        .filter(|waiter| waiter.operation == operation)
-    {
-        return wait_with(client, loaded, service, waiter, input).await;
-    }
-    let output = if args.paginate {
-        let Some(config) = PaginatorConfig::find(loaded.documents.paginators.as_ref(), operation)
-        else {
-            return Err(CallError::Paginate {
-                service: service.to_string(),
-                operation: operation.to_string(),
-                reason: "the service defines no paginator for it".to_string(),
-            });
-        };
-        paginate(
-            &config,
-            (service, operation),
-            input,
-            |page_input| async move { client.call(service, operation, &page_input).await },
-        )
-        .await?
-    } else {
-        client.call(service, operation, input).await?
-    };
-    if let Some(waiter) = &waiter {
-        wait_with(client, loaded, service, waiter, input).await?;
-    }
-    Ok(output)
-}
-
-/// Waits with `waiter`, passing the members of `input` its operation accepts.
-async fn wait_with(
-    client: &Client,
-    loaded: &LoadedService,
-    service: &str,
-    waiter: &WaiterConfig,
-    input: &Value,
-) -> Result<Value, CallError> {
-    let waiter_input = input_for(loaded, service, &waiter.operation, input)?;
-    let output = wait(
-        waiter,
-        &waiter_input,
-        &TokioSleeper,
-        |poll_input| async move { client.call(service, &waiter.operation, &poll_input).await },
-    )
-    .await?;
-    Ok(output)
-}
-
-/// The members of `input` that `operation`'s input shape has.
-fn input_for(
-    loaded: &LoadedService,
-    service: &str,
-    operation: &str,
-    input: &Value,
-) -> Result<Value, CallError> {
-    let Some(shape_name) = input_shape(loaded, service, operation)? else {
-        return Ok(Value::Object(Map::new()));
-    };
-    let Some(shape) = loaded.model.shape(&shape_name) else {
-        return Ok(Value::Object(Map::new()));
-    };
-    let members = input
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(name, _)| shape.member_named(name).is_some())
-        .map(|(name, value)| (name.clone(), value.clone()))
-        .collect();
-    Ok(Value::Object(members))
-}
-
-fn input_shape(
-    loaded: &LoadedService,
-    service: &str,
-    operation: &str,
-) -> Result<Option<String>, CallError> {
-    let Some(op) = loaded.model.operation(operation) else {
-        // Let the client produce the error with its suggestions.
-        let names: Vec<String> = loaded.model.operation_names().map(str::to_string).collect();
-        return Err(CallError::UnknownOperation {
-            service: service.to_string(),
-            operation: operation.to_string(),
-            suggestions: crate::aws::catalog::suggest(operation, &names),
-        });
-    };
-    Ok(op.input.as_ref().map(|member| member.shape.clone()))
 }
 
 async fn prepared_as_json(
@@ -191,12 +139,12 @@ async fn prepared_as_json(
     }))
 }
 
-fn parse_target(target: &str) -> Result<(&str, &str), CallError> {
+fn parse_target(target: &str) -> Result<(&str, &str), CallCommandError> {
     match target.split_once(':') {
         Some((service, operation)) if !service.is_empty() && !operation.is_empty() => {
             Ok((service, operation))
         }
-        _ => Err(CallError::Input {
+        _ => Err(CallCommandError::Input {
             origin: format!("target `{target}`"),
             reason: "expected service:Operation, for example s3:ListBuckets".to_string(),
         }),
@@ -204,7 +152,7 @@ fn parse_target(target: &str) -> Result<(&str, &str), CallError> {
 }
 
 /// `--input`: JSON text, `@path`, or `-` for stdin; absent means `{}`.
-fn read_input(input: Option<&str>) -> Result<Value, CallError> {
+fn read_input(input: Option<&str>) -> Result<Value, CallCommandError> {
     let (origin, text) = match input {
         None => return Ok(Value::Object(Map::new())),
         Some("-") => {
@@ -230,19 +178,19 @@ fn read_input(input: Option<&str>) -> Result<Value, CallError> {
     Ok(value)
 }
 
-fn bad_input(origin: &str, reason: impl std::fmt::Display) -> CallError {
-    CallError::Input {
+fn bad_input(origin: &str, reason: impl std::fmt::Display) -> CallCommandError {
+    CallCommandError::Input {
         origin: origin.to_string(),
         reason: reason.to_string(),
     }
 }
 
-fn print_json(out: &mut dyn Write, value: &Value) -> Result<(), CallError> {
-    let text =
-        serde_json::to_string_pretty(value).map_err(|err| CallError::Output(err.to_string()))?;
+fn print_json(out: &mut dyn Write, value: &Value) -> Result<(), CallCommandError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|err| CallCommandError::Output(err.to_string()))?;
     writeln!(out, "{text}").map_err(|err| match err.kind() {
-        std::io::ErrorKind::BrokenPipe => CallError::OutputClosed,
-        _ => CallError::Output(err.to_string()),
+        std::io::ErrorKind::BrokenPipe => CallCommandError::OutputClosed,
+        _ => CallCommandError::Output(err.to_string()),
     })
 }
 
@@ -264,7 +212,10 @@ mod tests {
         Harness::try_parse_from(full).unwrap().args
     }
 
-    async fn output_of(argv: &[&str], transport: Arc<FakeTransport>) -> Result<Value, CallError> {
+    async fn output_of(
+        argv: &[&str],
+        transport: Arc<FakeTransport>,
+    ) -> Result<Value, CallCommandError> {
         let mut out = Vec::new();
         run_with_client(&args(argv), &client(transport), &mut out).await?;
         Ok(serde_json::from_slice(&out).unwrap())
@@ -319,46 +270,6 @@ mod tests {
         .unwrap();
         assert_eq!(output["Table"]["TableStatus"], "ACTIVE");
         assert_eq!(transport.sent().len(), 2);
-    }
-
-    #[tokio::test]
-    async fn waits_after_the_call_with_the_waiters_part_of_the_input() {
-        let transport = FakeTransport::answering(vec![
-            response(
-                200,
-                &[],
-                r#"{"TableDescription":{"TableStatus":"CREATING"}}"#,
-            ),
-            response(200, &[], r#"{"Table":{"TableStatus":"ACTIVE"}}"#),
-        ]);
-        let input = r#"{"TableName":"t","BillingMode":"PAY_PER_REQUEST",
-            "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
-            "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}"#;
-        let output = output_of(
-            &[
-                "dynamodb:CreateTable",
-                "--input",
-                input,
-                "--wait-for",
-                "TableExists",
-            ],
-            transport.clone(),
-        )
-        .await
-        .unwrap();
-        assert_eq!(
-            output["TableDescription"]["TableStatus"], "CREATING",
-            "the call's own output"
-        );
-        let sent = transport.sent();
-        assert_eq!(
-            sent[1].1.header("X-Amz-Target"),
-            Some("DynamoDB_20120810.DescribeTable")
-        );
-        assert_eq!(
-            String::from_utf8_lossy(&sent[1].1.body),
-            r#"{"TableName":"t"}"#
-        );
     }
 
     #[tokio::test]
@@ -427,7 +338,10 @@ mod tests {
         )
         .await
         .unwrap_err();
-        assert!(matches!(err, CallError::Paginate { .. }), "{err:?}");
+        assert!(
+            matches!(err, CallCommandError::Call(CallError::Paginate { .. })),
+            "{err:?}"
+        );
         let err = output_of(
             &["sqs:ListQueues", "--wait-for", "Nope"],
             FakeTransport::answering(vec![]),
@@ -435,6 +349,24 @@ mod tests {
         .await
         .unwrap_err();
         assert!(err.to_string().contains("unknown waiter"), "{err}");
+    }
+
+    #[test]
+    fn the_command_names_its_flags_the_client_does_not() {
+        let no_rules = CallError::NoEndpointRules {
+            service: "widgets".to_string(),
+        };
+        assert!(!no_rules.to_string().contains("--"), "{no_rules}");
+        let error = Error::from(CallCommandError::from(no_rules));
+        assert_eq!(
+            error.to_string(),
+            "error: the model of widgets has no endpoint rules: an endpoint URL must be given\n  \
+             = hint: pass --endpoint-url URL, or set AWS_ENDPOINT_URL"
+        );
+        assert!(matches!(
+            Error::from(CallCommandError::OutputClosed),
+            Error::BrokenPipe
+        ));
     }
 
     #[test]

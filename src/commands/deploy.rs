@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use crate::aws::invoke::Client;
 use crate::cli::{DeployArgs, GlobalArgs};
+use crate::cloudformation::Cfn;
 use crate::commands::deployed::deployed_values;
 use crate::commands::reporting::{requested_display, Reporting};
 use crate::commands::{outputs, session, validate};
 use crate::deploy::artifacts::ArtifactStore;
-use crate::deploy::{Cfn, DeployOptions, StackDeploy};
+use crate::deploy::{DeployOptions, StackDeploy};
 use crate::error::Error;
 use crate::plan::{Plan, ValueStore};
 use crate::redact::Redactor;

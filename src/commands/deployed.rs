@@ -1,7 +1,7 @@
 //! What is deployed, for commands that run steps without deploying their stacks
 //! (`deploy --only-steps`, `drift`): the outputs of every stack of the project.
 
-use crate::deploy::Cfn;
+use crate::cloudformation::Cfn;
 use crate::error::Error;
 use crate::plan::{Plan, ValueStore};
 

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use crate::aws::invoke::Client;
 use crate::cli::{DriftArgs, GlobalArgs};
+use crate::cloudformation::Cfn;
 use crate::commands::deployed::deployed_values;
 use crate::commands::reporting::{requested_display, Reporting};
 use crate::commands::{session, validate};
-use crate::deploy::Cfn;
 use crate::drift::StackDrift;
 use crate::error::Error;
 use crate::redact::Redactor;

@@ -5,8 +5,8 @@ use std::io::Write;
 use indexmap::IndexMap;
 
 use crate::cli::{Format, GlobalArgs};
+use crate::cloudformation::Cfn;
 use crate::commands::{session, validate};
-use crate::deploy::Cfn;
 use crate::error::Error;
 use crate::redact::Redactor;
 use crate::report::outputs::{render, OutputsFormat};

@@ -5,7 +5,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use crate::aws::catalog::Catalog;
-use crate::aws::error::error_chain;
+use crate::aws::error_chain::error_chain;
 use crate::cli::GlobalArgs;
 use crate::error::Error;
 

@@ -1,10 +1,10 @@
-//! Stage 3a: deploying one CloudFormation stack through a change set, emitting events.
+//! Stage 3a: deploying one CloudFormation stack through a change set, emitting events. The
+//! CloudFormation calls themselves are in `crate::cloudformation`.
 
 pub mod artifacts;
-pub mod cfn;
 pub mod poll;
+pub mod settle;
 pub mod stack;
-pub mod status;
+pub mod watch;
 
-pub use cfn::Cfn;
 pub use stack::{DeployOptions, StackDeploy, StackInput, StackResult};

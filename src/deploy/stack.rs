@@ -1,6 +1,6 @@
-//! Deploying one stack, read straight down: settle the stack's current state (wait out an
-//! operation in progress, recover a stack that cannot be updated), skip when nothing differs,
-//! create a change set, execute it, watch its events, and report the outcome.
+//! Deploying one stack, read straight down: settle the stack's current state
+//! ([`super::settle`]), skip when nothing differs, create a change set, wait for it, execute
+//! it, follow its events ([`super::watch`]), and report the outcome.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,10 +10,13 @@ use chrono::Utc;
 use indexmap::IndexMap;
 
 use super::artifacts::ArtifactStore;
-use super::cfn::{Cfn, CfnError, ChangeSetRequest, ChangeSetState, DeployedStack};
 use super::poll::PollPolicy;
-use super::status::{self, Category};
-use crate::events::{EventSink, ResourceEvent, RunEventKind, StackOutcome};
+use super::settle::rollback_hint;
+use super::watch::WatchEnd;
+use crate::cloudformation::{
+    is_empty_change_set, Cfn, CfnError, ChangeSetRequest, ChangeSetState, DeployedStack,
+};
+use crate::events::{EventSink, RunEventKind, StackOutcome};
 use crate::plan::INLINE_TEMPLATE_LIMIT;
 
 /// Settings of a deploy that apply to every stack.
@@ -68,7 +71,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(reason: impl Into<String>, hint: Option<String>) -> Failure {
+    pub(super) fn new(reason: impl Into<String>, hint: Option<String>) -> Failure {
         Failure {
             reason: reason.into(),
             hint,
@@ -92,11 +95,6 @@ impl From<CfnError> for Failure {
     }
 }
 
-/// The change-set reasons CloudFormation gives when there is nothing to change.
-fn is_empty_change_set(reason: &str) -> bool {
-    reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
-}
-
 /// Deploys one stack at a time; the scheduler runs clones of it in parallel.
 #[derive(Debug, Clone)]
 pub struct StackDeploy {
@@ -105,12 +103,6 @@ pub struct StackDeploy {
     pub options: DeployOptions,
     /// Where templates over the inline limit go; the plan guarantees it is set when needed.
     pub artifacts: Option<Arc<ArtifactStore>>,
-}
-
-/// How a watched operation ended.
-struct WatchEnd {
-    status: String,
-    first_failure: Option<ResourceEvent>,
 }
 
 impl StackDeploy {
@@ -275,56 +267,6 @@ impl StackDeploy {
         })
     }
 
-    /// Brings the stack to a state a change set can start from: absent, or stable.
-    async fn settle(
-        &self,
-        input: &StackInput,
-        started: Instant,
-    ) -> Result<Option<DeployedStack>, Failure> {
-        let name = &input.name;
-        // Each pass resolves one state; a stack needs at most wait -> delete -> absent.
-        for _ in 0..4 {
-            let Some(stack) = self.cfn.describe(name).await? else {
-                return Ok(None);
-            };
-            let action = match status::category(&stack.status) {
-                Category::Stable => return Ok(Some(stack)),
-                Category::Deleted => return Ok(None),
-                Category::InProgress => "waiting for the operation in progress to finish",
-                Category::FailedCreate => "deleting it (a failed create left it in ROLLBACK_COMPLETE); it will be created again",
-                Category::Review => "deleting it (an earlier change set was never executed); it will be created again",
-                Category::UpdateRollbackFailed if self.options.continue_update_rollback => {
-                    "continuing the update rollback (--continue-update-rollback)"
-                }
-                Category::UpdateRollbackFailed | Category::Broken | Category::Unknown => {
-                    let reason = stack.status_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
-                    return Err(Failure::new(format!("stack is in {}{reason}", stack.status), rollback_hint(&stack.status, name)));
-                }
-            };
-            self.sink.emit(RunEventKind::StackRecovering {
-                stack: name.clone(),
-                status: stack.status.clone(),
-                action: action.to_string(),
-            });
-            let baseline = self.cfn.newest_event(&stack.stack_id).await?;
-            let token = uuid::Uuid::new_v4().to_string();
-            match status::category(&stack.status) {
-                Category::FailedCreate | Category::Review => {
-                    self.cfn.delete_stack(&stack.stack_id, &token).await?
-                }
-                Category::UpdateRollbackFailed => {
-                    self.cfn.continue_update_rollback(name, &token).await?
-                }
-                _ => {}
-            }
-            self.watch(name, &stack.stack_id, baseline, started).await?;
-        }
-        Err(Failure::new(
-            "the stack kept changing state; gave up waiting for a stable one",
-            None,
-        ))
-    }
-
     /// Whether what is deployed already equals the request, so no change set is needed.
     async fn matches_deployed(
         &self,
@@ -349,134 +291,5 @@ impl StackDeploy {
         }
         let template = self.cfn.template(&input.name).await?;
         Ok(template.as_deref() == Some(input.template_body.as_str()))
-    }
-
-    async fn wait_for_change_set(
-        &self,
-        stack: &str,
-        id: &str,
-        started: Instant,
-    ) -> Result<ChangeSetState, Failure> {
-        // Change sets take seconds, not minutes: poll faster than stack operations.
-        let policy = PollPolicy {
-            initial: Duration::from_millis(300),
-            max: Duration::from_secs(5),
-            ..self.options.poll
-        };
-        let mut interval = None;
-        loop {
-            let state = self.cfn.change_set(stack, id).await?;
-            if state != ChangeSetState::Pending {
-                return Ok(state);
-            }
-            self.check_deadline(stack, started, "the change set")?;
-            let (base, sleep) = policy.next(interval, false, fastrand::f64());
-            interval = Some(base);
-            tokio::time::sleep(sleep).await;
-        }
-    }
-
-    /// Follows the stack's events until the operation ends; emits each new event.
-    async fn watch(
-        &self,
-        name: &str,
-        stack_id: &str,
-        mut since: Option<String>,
-        started: Instant,
-    ) -> Result<WatchEnd, Failure> {
-        let mut interval = None;
-        let mut last_news = Instant::now();
-        let mut last_status = String::from("IN_PROGRESS");
-        let mut first_failure = None;
-        loop {
-            let (fresh, newest) = self.cfn.events_since(stack_id, since.as_deref()).await?;
-            let had_news = !fresh.is_empty();
-            let mut ended = None;
-            for (_, event) in fresh {
-                let stack_level =
-                    event.logical_id == name && event.resource_type == "AWS::CloudFormation::Stack";
-                if stack_level {
-                    last_status = event.status.clone();
-                    if status::ends_operation(&event.status) {
-                        ended = Some(event.status.clone());
-                    }
-                } else if first_failure.is_none() && is_root_cause(&event) {
-                    first_failure = Some(event.clone());
-                }
-                self.sink.emit(RunEventKind::StackResourceEvent {
-                    stack: name.to_string(),
-                    event,
-                });
-            }
-            since = newest.or(since);
-            if let Some(status) = ended {
-                return Ok(WatchEnd {
-                    status,
-                    first_failure,
-                });
-            }
-            if had_news {
-                last_news = Instant::now();
-            } else if last_news.elapsed() >= self.options.heartbeat {
-                last_news = Instant::now();
-                self.sink.emit(RunEventKind::StackHeartbeat {
-                    stack: name.to_string(),
-                    status: last_status.clone(),
-                    waited: started.elapsed(),
-                });
-                // A quiet stack may have ended without an event we could see: ask once.
-                if let Some(stack) = self.cfn.describe(stack_id).await? {
-                    if status::ends_operation(&stack.status) {
-                        return Ok(WatchEnd {
-                            status: stack.status,
-                            first_failure,
-                        });
-                    }
-                }
-            }
-            self.check_deadline(name, started, &format!("the stack (still {last_status})"))?;
-            let (base, sleep) = self.options.poll.next(interval, had_news, fastrand::f64());
-            interval = Some(base);
-            tokio::time::sleep(sleep).await;
-        }
-    }
-
-    fn check_deadline(&self, stack: &str, started: Instant, what: &str) -> Result<(), Failure> {
-        if started.elapsed() < self.options.timeout {
-            return Ok(());
-        }
-        Err(Failure::new(
-            format!(
-                "timed out after {}s waiting for {what}",
-                self.options.timeout.as_secs()
-            ),
-            Some(format!(
-                "raise --timeout; running gapfill again waits for `{stack}` where it is"
-            )),
-        ))
-    }
-}
-
-/// A failed resource that caused the failure, not the noise that follows it.
-fn is_root_cause(event: &ResourceEvent) -> bool {
-    status::is_failure(&event.status)
-        && !event.reason.as_deref().is_some_and(|reason| {
-            reason.contains("Resource creation cancelled")
-                || reason.contains("Resource update cancelled")
-        })
-}
-
-/// What to run when a stack is stuck in a state gapfill will not fix on its own.
-fn rollback_hint(status: &str, stack: &str) -> Option<String> {
-    match status {
-        "UPDATE_ROLLBACK_FAILED" => Some(format!(
-            "run `gapfill deploy --continue-update-rollback`, or `aws cloudformation continue-update-rollback --stack-name {stack}` (add --resources-to-skip for resources that cannot roll back)"
-        )),
-        "DELETE_FAILED" => Some(format!(
-            "delete it with `aws cloudformation delete-stack --stack-name {stack}` (--retain-resources for resources that cannot be deleted), then deploy again"
-        )),
-        "ROLLBACK_COMPLETE" => Some("the create failed and was rolled back; fix the cause and deploy again (gapfill deletes and recreates the stack)".to_string()),
-        "UPDATE_ROLLBACK_COMPLETE" => Some("the update was rolled back; the stack is as it was before this deploy".to_string()),
-        _ => None,
     }
 }

@@ -181,7 +181,7 @@ impl StackDrift {
         let message = error
             .message()
             .map(str::to_string)
-            .unwrap_or_else(|| crate::aws::error::error_chain(&error));
+            .unwrap_or_else(|| crate::aws::error_chain::error_chain(&error));
         let hint = match code.as_str() {
             "ValidationError" if message.contains("does not exist") => {
                 Some("the stack is not deployed: run `gapfill deploy` first".to_string())

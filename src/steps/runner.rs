@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::aws::error::CallError;
 use crate::aws::invoke::Client;
+use crate::aws::operation::{call_with, CallOptions, OperationError};
 use crate::events::{Difference, EventSink, RunEventKind, StepOutcome};
 use crate::plan::StepPlan;
 
@@ -194,10 +195,26 @@ impl StepRunner {
             step: step.id.clone(),
             call: step.call(),
         });
-        self.client
-            .call(&step.service, &step.operation, input)
+        self.call(&step.service, &step.operation, input)
             .await
             .map_err(call_failure)
+    }
+
+    /// One call, down the same path as `gapfill call`.
+    async fn call(
+        &self,
+        service: &str,
+        operation: &str,
+        input: &Value,
+    ) -> Result<Value, OperationError> {
+        call_with(
+            &self.client,
+            service,
+            operation,
+            input,
+            &CallOptions::default(),
+        )
+        .await
     }
 
     /// Runs the check and lists the expectations that do not hold.
@@ -210,7 +227,6 @@ impl StepRunner {
             return Ok((Value::Null, Vec::new()));
         };
         let result = match self
-            .client
             .call(&plan.service, &plan.operation, &check.input)
             .await
         {
@@ -251,11 +267,14 @@ fn is_not_found(code: &str) -> bool {
 }
 
 fn search(expression: &str, data: &Value) -> Option<Value> {
-    crate::aws::paginate::search(expression, data).ok()
+    crate::aws::jmespath::search(expression, data).ok()
 }
 
-fn call_failure(error: CallError) -> Failure {
-    let retryable = matches!(error, CallError::Api(_) | CallError::Transport { .. });
+fn call_failure(error: OperationError) -> Failure {
+    let retryable = matches!(
+        error,
+        OperationError::Call(CallError::Api(_) | CallError::Transport { .. })
+    );
     let hint = match error.code() {
         Some(code) if code.contains("AccessDenied") || code == "UnauthorizedOperation" => Some(
             "the credentials gapfill runs with lack this permission: add the action to the deploy role's policy".to_string(),

@@ -1,4 +1,4 @@
-//! CloudFormation stack statuses, and what each means for a deploy. One table, no guessing
+//! CloudFormation stack statuses, and what each means to gapfill. One table, no guessing
 //! from suffixes: a status CloudFormation adds later is `Unknown` until it is classified here.
 
 /// What a stack's status means for gapfill.

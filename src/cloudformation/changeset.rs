@@ -1,0 +1,186 @@
+//! Change sets: create, describe (every page of changes), execute, delete, each one thin
+//! wrapper; and [`is_empty_change_set`], which recognises a change set that has nothing to
+//! change from CloudFormation's own reason strings.
+
+use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, Tag};
+use tracing::debug;
+
+use super::client::{api_error, Cfn, CfnError};
+use crate::events::ResourceChange;
+
+/// What a change set turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeSetState {
+    Pending,
+    Ready(Vec<ResourceChange>),
+    /// FAILED, with CloudFormation's reason.
+    Failed(String),
+}
+
+/// The request for a change set.
+#[derive(Debug, Clone)]
+pub struct ChangeSetRequest<'a> {
+    pub stack: &'a str,
+    pub name: &'a str,
+    pub create: bool,
+    pub template_body: Option<&'a str>,
+    pub template_url: Option<&'a str>,
+    pub parameters: &'a [(String, String)],
+    pub tags: &'a [(String, String)],
+    pub capabilities: &'a [String],
+}
+
+/// Whether a change set's failure reason (or a refused CreateChangeSet's message) means there
+/// was nothing to change: CloudFormation says so in one of two ways.
+pub fn is_empty_change_set(reason: &str) -> bool {
+    reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
+}
+
+impl Cfn {
+    /// Creates a change set; returns its id.
+    pub async fn create_change_set(
+        &self,
+        request: &ChangeSetRequest<'_>,
+    ) -> Result<String, CfnError> {
+        debug!(stack = request.stack, "CreateChangeSet");
+        let kind = if request.create {
+            ChangeSetType::Create
+        } else {
+            ChangeSetType::Update
+        };
+        let parameters = request
+            .parameters
+            .iter()
+            .map(|(key, value)| {
+                Parameter::builder()
+                    .parameter_key(key)
+                    .parameter_value(value)
+                    .build()
+            })
+            .collect();
+        let tags = request
+            .tags
+            .iter()
+            .map(|(key, value)| Tag::builder().key(key).value(value).build())
+            .collect();
+        let capabilities = request
+            .capabilities
+            .iter()
+            .map(|name| Capability::from(name.as_str()))
+            .collect();
+        let output = self
+            .client
+            .create_change_set()
+            .stack_name(request.stack)
+            .change_set_name(request.name)
+            .change_set_type(kind)
+            .set_template_body(request.template_body.map(str::to_string))
+            .set_template_url(request.template_url.map(str::to_string))
+            .set_parameters(Some(parameters))
+            .set_tags(Some(tags))
+            .set_capabilities(Some(capabilities))
+            .description("gapfill deploy")
+            .send()
+            .await
+            .map_err(|error| api_error("CreateChangeSet", error))?;
+        Ok(output.id().unwrap_or(request.name).to_string())
+    }
+
+    /// The change set's state (all pages of changes once it is ready).
+    pub async fn change_set(&self, stack: &str, id: &str) -> Result<ChangeSetState, CfnError> {
+        debug!(stack = stack, "DescribeChangeSet");
+        let mut changes = Vec::new();
+        let mut next_token = None;
+        loop {
+            let output = self
+                .client
+                .describe_change_set()
+                .stack_name(stack)
+                .change_set_name(id)
+                .set_next_token(next_token)
+                .send()
+                .await
+                .map_err(|error| api_error("DescribeChangeSet", error))?;
+            let status = output
+                .status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default();
+            match status.as_str() {
+                "CREATE_COMPLETE" => {}
+                "FAILED" => {
+                    return Ok(ChangeSetState::Failed(
+                        output.status_reason().unwrap_or_default().to_string(),
+                    ))
+                }
+                _ => return Ok(ChangeSetState::Pending),
+            }
+            changes.extend(
+                output
+                    .changes()
+                    .iter()
+                    .filter_map(|change| change.resource_change())
+                    .map(|change| ResourceChange {
+                        action: change
+                            .action()
+                            .map(|a| a.as_str().to_string())
+                            .unwrap_or_default(),
+                        logical_id: change.logical_resource_id().unwrap_or_default().to_string(),
+                        resource_type: change.resource_type().unwrap_or_default().to_string(),
+                        replacement: change.replacement().map(|r| r.as_str().to_string()),
+                    }),
+            );
+            next_token = output.next_token().map(str::to_string);
+            if next_token.is_none() {
+                return Ok(ChangeSetState::Ready(changes));
+            }
+        }
+    }
+
+    /// Executes the change set; `token` makes a retried request the same request.
+    pub async fn execute_change_set(
+        &self,
+        stack: &str,
+        id: &str,
+        token: &str,
+    ) -> Result<(), CfnError> {
+        debug!(stack = stack, "ExecuteChangeSet");
+        self.client
+            .execute_change_set()
+            .stack_name(stack)
+            .change_set_name(id)
+            .client_request_token(token)
+            .send()
+            .await
+            .map_err(|error| api_error("ExecuteChangeSet", error))?;
+        Ok(())
+    }
+
+    /// Deletes the change set (not the stack).
+    pub async fn delete_change_set(&self, stack: &str, id: &str) -> Result<(), CfnError> {
+        debug!(stack = stack, "DeleteChangeSet");
+        self.client
+            .delete_change_set()
+            .stack_name(stack)
+            .change_set_name(id)
+            .send()
+            .await
+            .map_err(|error| api_error("DeleteChangeSet", error))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_both_ways_of_saying_nothing_changes() {
+        assert!(is_empty_change_set(
+            "The submitted information didn't contain changes. Submit different information to create a change set."
+        ));
+        assert!(is_empty_change_set("No updates are to be performed."));
+        assert!(!is_empty_change_set(
+            "Template format error: unresolved resource"
+        ));
+    }
+}

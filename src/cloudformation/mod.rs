@@ -1,0 +1,16 @@
+//! CloudFormation through the AWS SDK: one thin wrapper per call ([`Cfn`]), change sets, stack
+//! events, and what each stack status means. Shared by `deploy` (settle, execute, watch), the
+//! `outputs` command, and the `plan` and `drift` commands to come.
+//!
+//! This module decides nothing: it never deletes, executes or rolls back on its own
+//! initiative. Recovery logic lives in `deploy`, so side-effect-free previews can use this
+//! module without sitting beside code that deletes stacks.
+
+pub mod changeset;
+pub mod client;
+pub mod stack_events;
+pub mod status;
+
+pub use changeset::{is_empty_change_set, ChangeSetRequest, ChangeSetState};
+pub use client::{Cfn, CfnError, DeployedStack};
+pub use status::Category;

@@ -1,0 +1,79 @@
+//! Settling a stack before a deploy: bring it to a state a change set can start from. An
+//! operation in progress is waited out; a failed create or a never-executed change set is
+//! deleted so the stack can be created again; a failed update rollback is continued when
+//! the user asked for it. Anything else stops with a hint saying what a human must run.
+//! This is the only code of a deploy that deletes a stack.
+
+use std::time::Instant;
+
+use super::stack::{Failure, StackDeploy, StackInput};
+use crate::cloudformation::status::{self, Category};
+use crate::cloudformation::DeployedStack;
+use crate::events::RunEventKind;
+
+impl StackDeploy {
+    /// Brings the stack to a state a change set can start from: absent, or stable.
+    pub(super) async fn settle(
+        &self,
+        input: &StackInput,
+        started: Instant,
+    ) -> Result<Option<DeployedStack>, Failure> {
+        let name = &input.name;
+        // Each pass resolves one state; a stack needs at most wait -> delete -> absent.
+        for _ in 0..4 {
+            let Some(stack) = self.cfn.describe(name).await? else {
+                return Ok(None);
+            };
+            let action = match status::category(&stack.status) {
+                Category::Stable => return Ok(Some(stack)),
+                Category::Deleted => return Ok(None),
+                Category::InProgress => "waiting for the operation in progress to finish",
+                Category::FailedCreate => "deleting it (a failed create left it in ROLLBACK_COMPLETE); it will be created again",
+                Category::Review => "deleting it (an earlier change set was never executed); it will be created again",
+                Category::UpdateRollbackFailed if self.options.continue_update_rollback => {
+                    "continuing the update rollback (--continue-update-rollback)"
+                }
+                Category::UpdateRollbackFailed | Category::Broken | Category::Unknown => {
+                    let reason = stack.status_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+                    return Err(Failure::new(format!("stack is in {}{reason}", stack.status), rollback_hint(&stack.status, name)));
+                }
+            };
+            self.sink.emit(RunEventKind::StackRecovering {
+                stack: name.clone(),
+                status: stack.status.clone(),
+                action: action.to_string(),
+            });
+            let baseline = self.cfn.newest_event(&stack.stack_id).await?;
+            let token = uuid::Uuid::new_v4().to_string();
+            match status::category(&stack.status) {
+                Category::FailedCreate | Category::Review => {
+                    self.cfn.delete_stack(&stack.stack_id, &token).await?
+                }
+                Category::UpdateRollbackFailed => {
+                    self.cfn.continue_update_rollback(name, &token).await?
+                }
+                _ => {}
+            }
+            self.watch(name, &stack.stack_id, baseline, started).await?;
+        }
+        Err(Failure::new(
+            "the stack kept changing state; gave up waiting for a stable one",
+            None,
+        ))
+    }
+}
+
+/// What to run when a stack is stuck in a state gapfill will not fix on its own.
+pub(super) fn rollback_hint(status: &str, stack: &str) -> Option<String> {
+    match status {
+        "UPDATE_ROLLBACK_FAILED" => Some(format!(
+            "run `gapfill deploy --continue-update-rollback`, or `aws cloudformation continue-update-rollback --stack-name {stack}` (add --resources-to-skip for resources that cannot roll back)"
+        )),
+        "DELETE_FAILED" => Some(format!(
+            "delete it with `aws cloudformation delete-stack --stack-name {stack}` (--retain-resources for resources that cannot be deleted), then deploy again"
+        )),
+        "ROLLBACK_COMPLETE" => Some("the create failed and was rolled back; fix the cause and deploy again (gapfill deletes and recreates the stack)".to_string()),
+        "UPDATE_ROLLBACK_COMPLETE" => Some("the update was rolled back; the stack is as it was before this deploy".to_string()),
+        _ => None,
+    }
+}
