@@ -33,7 +33,7 @@ const LAYERS: &[(&str, May)] = &[
         May::Use(&["aws", "cloudformation", "events", "plan"]),
     ),
     ("steps", May::Use(&["aws", "events", "plan"])),
-    ("drift", May::Use(&["aws", "events", "plan"])),
+    ("drift", May::Use(&["cloudformation", "events", "plan"])),
     (
         "run",
         May::Use(&["deploy", "drift", "steps", "events", "plan", "redact"]),

@@ -1,6 +1,6 @@
 //! CloudFormation through the AWS SDK: one thin wrapper per call ([`Cfn`]), change sets, stack
-//! events, and what each stack status means. Shared by `deploy` (settle, execute, watch), the
-//! `outputs` command, and the `plan` and `drift` commands to come.
+//! events, drift detection, and what each stack status means. Shared by `deploy` (settle,
+//! execute, watch), `drift`, the `outputs` command, and the `plan` command to come.
 //!
 //! This module decides nothing: it never deletes, executes or rolls back on its own
 //! initiative. Recovery logic lives in `deploy`, so side-effect-free previews can use this
@@ -8,9 +8,11 @@
 
 pub mod changeset;
 pub mod client;
+pub mod drift;
 pub mod stack_events;
 pub mod status;
 
 pub use changeset::{is_empty_change_set, ChangeSetRequest, ChangeSetState};
 pub use client::{Cfn, CfnError, DeployedStack};
+pub use drift::Detection;
 pub use status::Category;

@@ -49,7 +49,11 @@ pub async fn run(
     let reporting = Reporting::start(requested, args.junit.as_ref(), env, redactor);
     let sink = reporting.sink.clone();
     let engine = DriftEngine {
-        stacks: StackDrift::new(cloudformation, args.timeout, plan.drift_ignore.clone()),
+        stacks: StackDrift::new(
+            Cfn::new(cloudformation.clone()),
+            args.timeout,
+            plan.drift_ignore.clone(),
+        ),
         steps: StepRunner {
             client,
             sink: sink.clone(),

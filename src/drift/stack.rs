@@ -8,12 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_cloudformation::types::{StackDriftDetectionStatus, StackResourceDriftStatus};
-use aws_sdk_cloudformation::Client;
-
-use crate::events::{PropertyDrift, ResourceDrift, StackOutcome};
-
+use crate::cloudformation::{Cfn, CfnError, Detection};
+use crate::events::StackOutcome;
 use crate::plan::IgnoreRule;
 
 /// Error codes of an endpoint that does not offer an operation at all.
@@ -22,7 +18,7 @@ const UNSUPPORTED_CODES: [&str; 3] = ["NotImplemented", "InvalidAction", "Unsupp
 /// Checks stacks for drift; the scheduler runs clones of it in parallel.
 #[derive(Clone)]
 pub struct StackDrift {
-    pub client: Client,
+    pub cfn: Cfn,
     /// How long one stack's detection may take.
     pub timeout: Duration,
     /// The first wait between status checks; it grows by half up to `max_interval`.
@@ -33,15 +29,10 @@ pub struct StackDrift {
     unsupported: Arc<AtomicBool>,
 }
 
-/// Why a detection gave no answer.
-enum Stop {
-    Outcome(StackOutcome),
-}
-
 impl StackDrift {
-    pub fn new(client: Client, timeout: Duration, ignore: Vec<IgnoreRule>) -> StackDrift {
+    pub fn new(cfn: Cfn, timeout: Duration, ignore: Vec<IgnoreRule>) -> StackDrift {
         StackDrift {
-            client,
+            cfn,
             timeout,
             interval: Duration::from_secs(1),
             max_interval: Duration::from_secs(10),
@@ -56,36 +47,19 @@ impl StackDrift {
             return not_supported();
         }
         match self.detect(stack).await {
-            Ok(outcome) | Err(Stop::Outcome(outcome)) => outcome,
+            Ok(outcome) => outcome,
+            Err(error) => self.failed(error),
         }
     }
 
-    async fn detect(&self, stack: &str) -> Result<StackOutcome, Stop> {
-        let detection = self
-            .client
-            .detect_stack_drift()
-            .stack_name(stack)
-            .send()
-            .await
-            .map_err(|error| self.stop("DetectStackDrift", error))?;
-        let Some(id) = detection.stack_drift_detection_id().map(str::to_string) else {
-            return Ok(StackOutcome::Failed {
-                reason: "DetectStackDrift answered without a detection id".into(),
-                hint: None,
-            });
-        };
+    async fn detect(&self, stack: &str) -> Result<StackOutcome, CfnError> {
+        let id = self.cfn.detect_drift(stack).await?;
         let started = Instant::now();
         let mut interval = self.interval;
-        let status = loop {
-            let status = self
-                .client
-                .describe_stack_drift_detection_status()
-                .stack_drift_detection_id(&id)
-                .send()
-                .await
-                .map_err(|error| self.stop("DescribeStackDriftDetectionStatus", error))?;
-            if status.detection_status() != Some(&StackDriftDetectionStatus::DetectionInProgress) {
-                break status;
+        let detection = loop {
+            let detection = self.cfn.drift_detection(&id).await?;
+            if detection != Detection::InProgress {
+                break detection;
             }
             if started.elapsed() + interval > self.timeout {
                 return Ok(StackOutcome::NotChecked {
@@ -98,16 +72,13 @@ impl StackDrift {
             tokio::time::sleep(interval).await;
             interval = interval.mul_f64(1.5).min(self.max_interval);
         };
-        let mut resources = self.resource_drifts(stack).await?;
-        if status.detection_status() == Some(&StackDriftDetectionStatus::DetectionFailed)
-            && resources.is_empty()
-        {
-            let reason = status
-                .detection_status_reason()
-                .unwrap_or("no reason given");
-            return Ok(StackOutcome::NotChecked {
-                because: format!("drift detection failed: {reason}"),
-            });
+        let mut resources = self.cfn.resource_drifts(stack).await?;
+        if let Detection::Failed(reason) = detection {
+            if resources.is_empty() {
+                return Ok(StackOutcome::NotChecked {
+                    because: format!("drift detection failed: {reason}"),
+                });
+            }
         }
         for resource in &mut resources {
             for property in &mut resource.properties {
@@ -124,74 +95,19 @@ impl StackDrift {
         })
     }
 
-    /// Every resource that is not IN_SYNC, with its property differences.
-    async fn resource_drifts(&self, stack: &str) -> Result<Vec<ResourceDrift>, Stop> {
-        let mut pages = self
-            .client
-            .describe_stack_resource_drifts()
-            .stack_name(stack)
-            .stack_resource_drift_status_filters(StackResourceDriftStatus::Modified)
-            .stack_resource_drift_status_filters(StackResourceDriftStatus::Deleted)
-            .stack_resource_drift_status_filters(StackResourceDriftStatus::NotChecked)
-            .into_paginator()
-            .send();
-        let mut found = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|error| self.stop("DescribeStackResourceDrifts", error))?;
-            for drift in page.stack_resource_drifts() {
-                found.push(ResourceDrift {
-                    logical_id: drift.logical_resource_id().unwrap_or_default().to_string(),
-                    resource_type: drift.resource_type().unwrap_or_default().to_string(),
-                    status: drift
-                        .stack_resource_drift_status()
-                        .map(|status| status.as_str().to_string())
-                        .unwrap_or_default(),
-                    properties: drift
-                        .property_differences()
-                        .iter()
-                        .map(|difference| PropertyDrift {
-                            path: difference.property_path().unwrap_or_default().to_string(),
-                            expected: difference.expected_value().map(str::to_string),
-                            actual: difference.actual_value().map(str::to_string),
-                            difference: difference
-                                .difference_type()
-                                .map(|kind| kind.as_str().to_string())
-                                .unwrap_or_default(),
-                            ignored: false,
-                        })
-                        .collect(),
-                });
-            }
-        }
-        Ok(found)
-    }
-
     /// The outcome of a failed call: "not checked" when the endpoint has no drift detection
     /// (remembered for the other stacks), a failure otherwise.
-    fn stop<E, R>(&self, operation: &str, error: SdkError<E, R>) -> Stop
-    where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
-    {
-        let code = error.code().unwrap_or_default().to_string();
-        if UNSUPPORTED_CODES.contains(&code.as_str()) {
+    fn failed(&self, error: CfnError) -> StackOutcome {
+        if UNSUPPORTED_CODES.contains(&error.code.as_str()) {
             self.unsupported.store(true, Ordering::Relaxed);
-            return Stop::Outcome(not_supported());
+            return not_supported();
         }
-        let message = error
-            .message()
-            .map(str::to_string)
-            .unwrap_or_else(|| crate::aws::error_chain::error_chain(&error));
-        let hint = match code.as_str() {
-            "ValidationError" if message.contains("does not exist") => {
-                Some("the stack is not deployed: run `gapfill deploy` first".to_string())
-            }
-            _ => None,
-        };
-        Stop::Outcome(StackOutcome::Failed {
-            reason: format!("{operation} failed: {code}: {message}"),
+        let hint = (error.code == "ValidationError" && error.message.contains("does not exist"))
+            .then(|| "the stack is not deployed: run `gapfill deploy` first".to_string());
+        StackOutcome::Failed {
+            reason: error.to_string(),
             hint,
-        })
+        }
     }
 }
 

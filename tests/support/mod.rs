@@ -8,6 +8,7 @@
 
 pub mod cfn_xml;
 pub mod emulator;
+pub mod example;
 pub mod project;
 pub mod proxy;
 pub mod recorded;
