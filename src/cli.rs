@@ -68,8 +68,9 @@ pub enum Command {
     /// Deploy every stack (through change sets) and every post-deploy step (checked, applied
     /// where it differs), in dependency order, in parallel where independent.
     Deploy(DeployArgs),
-    /// Show what deploy would change, for stacks and steps (exit 2 when changes are pending).
-    Plan,
+    /// Show what deploy would change, for stacks (change sets, deleted after) and steps (their
+    /// checks); changes nothing. Exit 0 no changes, 2 changes pending, 1 error.
+    Plan(PlanArgs),
     /// Check stacks (CloudFormation drift detection) and every setting the steps applied (their
     /// checks) for drift; changes nothing. Exit 0 in sync, 2 drift found, 1 error.
     Drift(DriftArgs),
@@ -108,6 +109,21 @@ pub struct CallArgs {
     /// Print an input template for the operation.
     #[arg(long)]
     pub skeleton: bool,
+}
+
+/// `gapfill plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Previews at once, stacks and steps alike.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_concurrency: u16,
+    /// How long one change set may take to be ready.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Also write a JUnit XML report: a test case per stack and per step, a pending change a
+    /// failure.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 /// `gapfill drift`.

@@ -124,6 +124,13 @@ pub enum StepOutcome {
     Drifted { differences: Vec<Difference> },
     /// `drift`: an action has no check, so nothing can tell whether it still holds.
     NotCheckable,
+    /// `plan`: the check differs; a deploy would apply.
+    WouldApply { differences: Vec<Difference> },
+    /// `plan`: an action; a deploy would run it.
+    WouldRun,
+    /// `plan`: an input reads what only the deploy will tell (an output of a stack it would
+    /// create, a result of a step decided at deploy).
+    DecidedAtDeploy { because: String },
 }
 
 impl StepOutcome {
@@ -138,6 +145,9 @@ impl StepOutcome {
             StepOutcome::Skipped { .. } => "skipped",
             StepOutcome::Drifted { .. } => "drifted",
             StepOutcome::NotCheckable => "not checkable",
+            StepOutcome::WouldApply { .. } => "would apply",
+            StepOutcome::WouldRun => "would run",
+            StepOutcome::DecidedAtDeploy { .. } => "decided at deploy",
         }
     }
 
@@ -159,6 +169,8 @@ pub struct ResourceChange {
     pub resource_type: String,
     /// `True`, `False`, `Conditional`, when CloudFormation says.
     pub replacement: Option<String>,
+    /// Property-level changes, when CloudFormation gives them: `Properties.X: before -> after`.
+    pub details: Vec<String>,
 }
 
 /// One CloudFormation stack event.
@@ -198,6 +210,12 @@ pub enum StackOutcome {
     /// `drift`: CloudFormation could not check the stack (why), so nothing is known.
     NotChecked {
         because: String,
+    },
+    /// `plan`: a deploy would create or update the stack; `kept` names the change set a saved
+    /// plan keeps for `deploy --plan`.
+    WouldChange {
+        create: bool,
+        kept: Option<String>,
     },
 }
 
@@ -248,6 +266,8 @@ impl StackOutcome {
             StackOutcome::InSync => "in sync",
             StackOutcome::Drifted { .. } => "drifted",
             StackOutcome::NotChecked { .. } => "not checked",
+            StackOutcome::WouldChange { create: true, .. } => "would create",
+            StackOutcome::WouldChange { create: false, .. } => "would update",
         }
     }
 
@@ -281,6 +301,8 @@ pub struct StackStats {
     pub not_checked: usize,
     /// In sync as far as CloudFormation could check, with resources it could not.
     pub partly_checked: usize,
+    pub would_create: usize,
+    pub would_update: usize,
 }
 
 /// Counts of step outcomes.
@@ -294,6 +316,9 @@ pub struct StepStats {
     pub skipped: usize,
     pub drifted: usize,
     pub not_checkable: usize,
+    pub would_apply: usize,
+    pub would_run: usize,
+    pub decided_at_deploy: usize,
 }
 
 impl StepStats {
@@ -306,6 +331,9 @@ impl StepStats {
             + self.skipped
             + self.drifted
             + self.not_checkable
+            + self.would_apply
+            + self.would_run
+            + self.decided_at_deploy
     }
 }
 
@@ -330,6 +358,8 @@ impl RunStats {
                 }
             }
             StackOutcome::NotChecked { .. } => stacks.not_checked += 1,
+            StackOutcome::WouldChange { create: true, .. } => stacks.would_create += 1,
+            StackOutcome::WouldChange { create: false, .. } => stacks.would_update += 1,
         }
     }
 
@@ -344,7 +374,20 @@ impl RunStats {
             StepOutcome::Skipped { .. } => steps.skipped += 1,
             StepOutcome::Drifted { .. } => steps.drifted += 1,
             StepOutcome::NotCheckable => steps.not_checkable += 1,
+            StepOutcome::WouldApply { .. } => steps.would_apply += 1,
+            StepOutcome::WouldRun => steps.would_run += 1,
+            StepOutcome::DecidedAtDeploy { .. } => steps.decided_at_deploy += 1,
         }
+    }
+
+    /// Whether a plan found anything a deploy would change (stacks or steps).
+    pub fn changes_pending(&self) -> bool {
+        self.stacks.would_create
+            + self.stacks.would_update
+            + self.steps.would_apply
+            + self.steps.would_run
+            + self.steps.decided_at_deploy
+            > 0
     }
 
     /// Whether a check found drift (stacks or steps).

@@ -29,6 +29,7 @@ pub mod events;
 pub mod exit_code;
 pub mod logging;
 pub mod plan;
+pub mod preview;
 pub mod project;
 pub mod redact;
 pub mod report;
@@ -105,8 +106,6 @@ async fn dispatch(
             Ok(exit_code::SUCCESS)
         }
         Command::Drift(args) => commands::drift::run(&cli.global, args, env, redactor).await,
-        Command::Plan => Err(Error::new("`gapfill plan` is not available yet").hint(
-            "it is planned; `gapfill deploy`, `drift`, `validate`, `outputs` and `call` work today",
-        )),
+        Command::Plan(args) => commands::plan::run(&cli.global, args, env, redactor).await,
     }
 }

@@ -34,9 +34,12 @@ const LAYERS: &[(&str, May)] = &[
     ),
     ("steps", May::Use(&["aws", "events", "plan"])),
     ("drift", May::Use(&["cloudformation", "events", "plan"])),
+    ("preview", May::Use(&["cloudformation", "deploy", "events"])),
     (
         "run",
-        May::Use(&["deploy", "drift", "steps", "events", "plan", "redact"]),
+        May::Use(&[
+            "deploy", "drift", "preview", "steps", "events", "plan", "redact",
+        ]),
     ),
     ("report", May::Use(&["escape", "events", "redact"])),
     ("cli", May::Use(&["duration"])),

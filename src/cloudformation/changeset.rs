@@ -97,6 +97,7 @@ impl Cfn {
                 .describe_change_set()
                 .stack_name(stack)
                 .change_set_name(id)
+                .include_property_values(true)
                 .set_next_token(next_token)
                 .send()
                 .await
@@ -127,6 +128,7 @@ impl Cfn {
                         logical_id: change.logical_resource_id().unwrap_or_default().to_string(),
                         resource_type: change.resource_type().unwrap_or_default().to_string(),
                         replacement: change.replacement().map(|r| r.as_str().to_string()),
+                        details: change.details().iter().filter_map(detail_text).collect(),
                     }),
             );
             next_token = output.next_token().map(str::to_string);
@@ -167,6 +169,32 @@ impl Cfn {
             .map_err(|error| api_error("DeleteChangeSet", error))?;
         Ok(())
     }
+}
+
+/// One property-level change: `Properties.VisibilityTimeout: 30 -> 120 (replacement: Never)`;
+/// `None` for details that are not about a property.
+fn detail_text(detail: &aws_sdk_cloudformation::types::ResourceChangeDetail) -> Option<String> {
+    let target = detail.target()?;
+    let name = target
+        .path()
+        .map(|path| path.trim_start_matches('/').replace('/', "."))
+        .or_else(|| target.name().map(|name| format!("Properties.{name}")))
+        .or_else(|| {
+            target
+                .attribute()
+                .map(|attribute| attribute.as_str().to_string())
+        })?;
+    let mut text = name;
+    match (target.before_value(), target.after_value()) {
+        (Some(before), Some(after)) => text.push_str(&format!(": {before} -> {after}")),
+        (None, Some(after)) => text.push_str(&format!(": (none) -> {after}")),
+        (Some(before), None) => text.push_str(&format!(": {before} -> (none)")),
+        (None, None) => {}
+    }
+    if let Some(recreation) = target.requires_recreation() {
+        text.push_str(&format!(" (replacement: {})", recreation.as_str()));
+    }
+    Some(text)
 }
 
 #[cfg(test)]

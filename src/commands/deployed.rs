@@ -1,5 +1,7 @@
 //! What is deployed, for commands that run steps without deploying their stacks
-//! (`deploy --only-steps`, `drift`): the outputs of every stack of the project.
+//! (`deploy --only-steps`, `drift`, `plan`): the outputs of the stacks of the project.
+
+use std::collections::BTreeSet;
 
 use crate::cloudformation::Cfn;
 use crate::error::Error;
@@ -22,4 +24,26 @@ pub async fn deployed_values(plan: &Plan, cfn: &Cfn) -> Result<ValueStore, Error
         known.outputs.insert(stack.name.clone(), deployed.outputs);
     }
     Ok(known)
+}
+
+/// The outputs of the stacks that are deployed, and their names; a stack not deployed yet is
+/// left out (a plan shows it as created).
+pub async fn existing_values(
+    plan: &Plan,
+    cfn: &Cfn,
+) -> Result<(ValueStore, BTreeSet<String>), Error> {
+    let mut known = ValueStore::default();
+    let mut deployed = BTreeSet::new();
+    for stack in &plan.stacks {
+        let found = cfn
+            .describe(&stack.name)
+            .await
+            .map_err(|error| Error::new(format!("cannot read stack `{}`: {error}", stack.name)))?;
+        if let Some(found) = found.filter(|found| found.status != "REVIEW_IN_PROGRESS") {
+            plan.register_secret_outputs(&stack.name, &found.outputs);
+            known.outputs.insert(stack.name.clone(), found.outputs);
+            deployed.insert(stack.name.clone());
+        }
+    }
+    Ok((known, deployed))
 }

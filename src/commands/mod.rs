@@ -5,6 +5,7 @@ pub mod deploy;
 pub mod deployed;
 pub mod drift;
 pub mod outputs;
+pub mod plan;
 pub mod reporting;
 pub mod session;
 pub mod validate;

@@ -2,6 +2,7 @@
 //! CloudFormation calls themselves are in `crate::cloudformation`.
 
 pub mod artifacts;
+pub mod compare;
 pub mod poll;
 pub mod settle;
 pub mod stack;

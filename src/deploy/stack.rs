@@ -10,12 +10,11 @@ use chrono::Utc;
 use indexmap::IndexMap;
 
 use super::artifacts::ArtifactStore;
+use super::compare::matches_deployed;
 use super::poll::PollPolicy;
 use super::settle::rollback_hint;
 use super::watch::WatchEnd;
-use crate::cloudformation::{
-    is_empty_change_set, Cfn, CfnError, ChangeSetRequest, ChangeSetState, DeployedStack,
-};
+use crate::cloudformation::{is_empty_change_set, Cfn, CfnError, ChangeSetRequest, ChangeSetState};
 use crate::events::{EventSink, RunEventKind, StackOutcome};
 use crate::plan::INLINE_TEMPLATE_LIMIT;
 
@@ -54,6 +53,8 @@ pub struct StackInput {
     pub defaults: BTreeMap<String, String>,
     /// Whether the template has NoEcho parameters (their deployed values cannot be compared).
     pub has_no_echo: bool,
+    /// The resources the template declares (logical id, type).
+    pub template_resources: Vec<(String, String)>,
 }
 
 /// How a stack ended, and its outputs when it has them.
@@ -124,7 +125,7 @@ impl StackDeploy {
         let started = Instant::now();
         let existing = self.settle(input, started).await?;
         if let Some(stack) = &existing {
-            if self.matches_deployed(stack, input).await? {
+            if matches_deployed(&self.cfn, stack, input).await? {
                 return Ok(StackResult {
                     outcome: StackOutcome::Unchanged { fast: true },
                     outputs: stack.outputs.clone(),
@@ -265,31 +266,5 @@ impl StackDeploy {
             outcome,
             outputs: deployed.outputs,
         })
-    }
-
-    /// Whether what is deployed already equals the request, so no change set is needed.
-    async fn matches_deployed(
-        &self,
-        stack: &DeployedStack,
-        input: &StackInput,
-    ) -> Result<bool, Failure> {
-        if input.has_no_echo {
-            return Ok(false);
-        }
-        let mut desired: BTreeMap<String, String> = input.defaults.clone();
-        desired.extend(input.parameters.iter().cloned());
-        let tags: BTreeMap<String, String> = input.tags.iter().cloned().collect();
-        let mut capabilities = input.capabilities.clone();
-        let mut deployed_capabilities = stack.capabilities.clone();
-        capabilities.sort();
-        deployed_capabilities.sort();
-        if desired != stack.parameters
-            || tags != stack.tags
-            || capabilities != deployed_capabilities
-        {
-            return Ok(false);
-        }
-        let template = self.cfn.template(&input.name).await?;
-        Ok(template.as_deref() == Some(input.template_body.as_str()))
     }
 }

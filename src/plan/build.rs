@@ -140,6 +140,7 @@ impl Checker<'_> {
             tags,
             capabilities: spec.capabilities.clone(),
             template_parameters: template.parameters.clone(),
+            template_resources: template.resources.clone(),
             depends_on,
         }
     }

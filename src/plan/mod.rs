@@ -226,6 +226,8 @@ pub struct StackPlan {
     pub capabilities: Vec<Capability>,
     /// The parameters the template declares, for comparing with what is deployed.
     pub template_parameters: IndexMap<String, TemplateParameter>,
+    /// The resources the template declares (logical id, type), for a plan of a new stack.
+    pub template_resources: Vec<(String, String)>,
     /// Nodes that must finish first (explicit and implied by references).
     pub depends_on: Vec<NodeKey>,
 }

@@ -19,6 +19,8 @@ pub struct Template {
     pub parameters: IndexMap<String, TemplateParameter>,
     /// Names of declared outputs, in template order.
     pub outputs: Vec<String>,
+    /// Declared resources: logical id and type, in template order.
+    pub resources: Vec<(String, String)>,
 }
 
 /// One declared template parameter.
@@ -51,10 +53,21 @@ pub fn parse(shown: &Path, body: String) -> Result<Template, Diagnostic> {
         .map(|(name, declaration)| (name, parameter(declaration)))
         .collect();
     let outputs = section(root, "Outputs").map(|(name, _)| name).collect();
+    let resources = section(root, "Resources")
+        .map(|(name, declaration)| {
+            let kind = declaration
+                .get("Type")
+                .and_then(serde_yaml::Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            (name, kind)
+        })
+        .collect();
     Ok(Template {
         body,
         parameters,
         outputs,
+        resources,
     })
 }
 
@@ -204,6 +217,10 @@ mod tests {
         assert!(template.parameters["Token"].no_echo && template.parameters["Token"].has_default);
         assert_eq!(template.parameters["Token"].default.as_deref(), Some("x"));
         assert_eq!(template.outputs, ["QueueUrl", "Arn"]);
+        assert_eq!(
+            template.resources,
+            [("Q".to_string(), "AWS::SQS::Queue".to_string())]
+        );
     }
 
     #[test]

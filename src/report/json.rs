@@ -14,19 +14,23 @@
 //! - `stack_event`: `stack`, `timestamp`, `logical_id`, `resource_type`, `status`, `reason`
 //! - `stack_heartbeat`: `stack`, `status`, `waited_ms`
 //! - `stack_finished`: `stack`, `outcome` (created | updated | no changes | failed | skipped;
-//!   for `drift`: in sync | drifted | not checked), `reason`, `hint`, `outputs`; for a drifted
+//!   for `drift`: in sync | drifted | not checked; for `plan`: would create | would update |
+//!   no changes, with `kept_change_set`), `reason`, `hint`, `outputs`; for a drifted
 //!   stack `resources` (each `logical_id`, `resource_type`, `status`, `counts`, `properties`:
 //!   each `path`, `expected`, `actual`, `difference`, `ignored`)
 //! - `step_started`: `step`, `call` (the apply operation, `service:Operation`)
 //! - `step_checked`: `step`, `in_sync`, `differences`
 //! - `step_applying`: `step`, `call`
 //! - `step_finished`: `step`, `outcome` (applied | in sync | action run | not run | failed |
-//!   skipped; for `drift`: in sync | drifted | not checkable), `reason` (why it failed, was not
+//!   skipped; for `drift`: in sync | drifted | not checkable; for `plan`: in sync | would apply |
+//!   would run | decided at deploy | not run), `reason` (why it failed, was not
 //!   run or was skipped), `hint`, `differences` (those that never converged, for a failure;
 //!   those found, for a drift)
 //! - `run_finished`: `success`, the stack counts `created`, `updated`, `unchanged`, `failed`,
 //!   `skipped`, `stacks` and `steps` (each `{stack|step, outcome}` in plan order), and
 //!   `step_counts` (`applied`, `in_sync`, `actions`, `not_run`, `failed`, `skipped`), and
+//!   `plan` (`changes_pending`, `stacks_would_create`, `stacks_would_update`,
+//!   `steps_would_apply`, `steps_would_run`, `steps_decided_at_deploy`), and
 //!   `drift` (`found`, `stacks_drifted`, `stacks_in_sync`, `stacks_not_checked`,
 //!   `steps_drifted`, `steps_not_checkable`)
 //!
@@ -146,11 +150,15 @@ fn encode(kind: &RunEventKind) -> (&'static str, Value) {
                 | StackOutcome::Updated
                 | StackOutcome::Unchanged { .. }
                 | StackOutcome::InSync
-                | StackOutcome::Drifted { .. } => (None, None),
+                | StackOutcome::Drifted { .. }
+                | StackOutcome::WouldChange { .. } => (None, None),
             };
             let mut data = json!({"stack": stack, "outcome": outcome.label(), "reason": reason, "hint": hint, "outputs": outputs});
             if let StackOutcome::Drifted { resources } = outcome {
                 data["resources"] = encode_resources(resources);
+            }
+            if let StackOutcome::WouldChange { kept, .. } = outcome {
+                data["kept_change_set"] = json!(kept);
             }
             ("stack_finished", data)
         }
@@ -175,11 +183,14 @@ fn encode(kind: &RunEventKind) -> (&'static str, Value) {
                     StepOutcome::NotRun { because } | StepOutcome::Skipped { because } => {
                         (Some(because), None, &[])
                     }
-                    StepOutcome::Drifted { differences } => (None, None, differences),
+                    StepOutcome::Drifted { differences }
+                    | StepOutcome::WouldApply { differences } => (None, None, differences),
+                    StepOutcome::DecidedAtDeploy { because } => (Some(because), None, &[]),
                     StepOutcome::InSync
                     | StepOutcome::Applied
                     | StepOutcome::ActionRun
-                    | StepOutcome::NotCheckable => (None, None, &[]),
+                    | StepOutcome::NotCheckable
+                    | StepOutcome::WouldRun => (None, None, &[]),
                 };
             (
                 "step_finished",
@@ -214,6 +225,14 @@ fn encode(kind: &RunEventKind) -> (&'static str, Value) {
                     "not_run": stats.steps.not_run,
                     "failed": stats.steps.failed,
                     "skipped": stats.steps.skipped,
+                },
+                "plan": {
+                    "changes_pending": stats.changes_pending(),
+                    "stacks_would_create": stats.stacks.would_create,
+                    "stacks_would_update": stats.stacks.would_update,
+                    "steps_would_apply": stats.steps.would_apply,
+                    "steps_would_run": stats.steps.would_run,
+                    "steps_decided_at_deploy": stats.steps.decided_at_deploy,
                 },
                 "drift": {
                     "found": stats.drift_found(),

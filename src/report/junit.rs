@@ -89,13 +89,20 @@ impl Junit {
         let (stats, time) = self.total.unwrap_or_default();
         let tests = self.stacks.len() + self.steps.len();
         // Drift is a failure of the check that found it; what could not be checked is skipped.
-        let failures =
-            stats.stacks.failed + stats.steps.failed + stats.stacks.drifted + stats.steps.drifted;
+        let failures = stats.stacks.failed
+            + stats.steps.failed
+            + stats.stacks.drifted
+            + stats.steps.drifted
+            + stats.stacks.would_create
+            + stats.stacks.would_update
+            + stats.steps.would_apply
+            + stats.steps.would_run;
         let skipped = stats.stacks.skipped
             + stats.steps.skipped
             + stats.steps.not_run
             + stats.stacks.not_checked
-            + stats.steps.not_checkable;
+            + stats.steps.not_checkable
+            + stats.steps.decided_at_deploy;
         let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let totals = format!(
             r#"tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}" time="{:.3}""#,
@@ -146,6 +153,8 @@ fn stack_body(outcome: &StackOutcome) -> String {
         }
         StackOutcome::Skipped { because } => skipped(because),
         StackOutcome::InSync => format!("<system-out>{}</system-out>", outcome.label()),
+        // A pending change fails the plan's case: CI shows what a deploy would do.
+        StackOutcome::WouldChange { .. } => failure(outcome.label(), outcome.label()),
         StackOutcome::NotChecked { because } => skipped(&format!("not checked: {because}")),
         StackOutcome::Drifted { resources } => {
             let detail = super::resource_drift_lines(resources).join("\n");
@@ -204,6 +213,17 @@ fn step_body(outcome: &StepOutcome, trace: Option<&StepTrace>) -> String {
             failure("drifted: the check does not hold", &detail)
         }
         StepOutcome::NotCheckable => skipped("not checkable: an action has no check"),
+        StepOutcome::WouldApply { differences } => {
+            let mut detail = "would apply".to_string();
+            for difference in differences {
+                detail.push_str(&format!("\n  {}", difference.text()));
+            }
+            failure("would apply", &detail)
+        }
+        StepOutcome::WouldRun => failure("would run", "would run: an action runs on every deploy"),
+        StepOutcome::DecidedAtDeploy { because } => {
+            skipped(&format!("decided at deploy: {because}"))
+        }
     }
 }
 

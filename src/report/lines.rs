@@ -102,6 +102,9 @@ impl<W: Write + Send> Reporter for Lines<W> {
                         change.logical_id
                     );
                     self.line(event, stack, &text)?;
+                    for detail in &change.details {
+                        self.line(event, stack, &format!("      {detail}"))?;
+                    }
                 }
             }
             RunEventKind::StackExecuting { stack } => {
@@ -229,6 +232,19 @@ pub fn outcome_text(outcome: &StackOutcome) -> String {
             }
         }
         StackOutcome::NotChecked { because } => format!("stack drift not checked: {because}"),
+        StackOutcome::WouldChange { create, kept } => {
+            let what = if *create {
+                "would create"
+            } else {
+                "would update"
+            };
+            match kept {
+                Some(change_set) => {
+                    format!("{what} (change set {change_set} kept for deploy --plan)")
+                }
+                None => what.to_string(),
+            }
+        }
     }
 }
 
@@ -252,6 +268,9 @@ pub fn step_outcome_text(outcome: &StepOutcome) -> String {
         StepOutcome::Skipped { because } => format!("skipped: {because}"),
         StepOutcome::Drifted { .. } => "drifted:".into(),
         StepOutcome::NotCheckable => "not checkable: an action has no check".into(),
+        StepOutcome::WouldApply { .. } => "would apply:".into(),
+        StepOutcome::WouldRun => "would run (an action)".into(),
+        StepOutcome::DecidedAtDeploy { because } => format!("decided at deploy: {because}"),
     }
 }
 
@@ -268,16 +287,20 @@ pub fn step_outcome_details(outcome: &StepOutcome) -> Vec<String> {
             .map(|difference| format!("  {}", difference.text()))
             .chain(hint.iter().map(|hint| format!("hint: {hint}")))
             .collect(),
-        StepOutcome::Drifted { differences } => differences
-            .iter()
-            .map(|difference| format!("  {}", difference.text()))
-            .collect(),
+        StepOutcome::Drifted { differences } | StepOutcome::WouldApply { differences } => {
+            differences
+                .iter()
+                .map(|difference| format!("  {}", difference.text()))
+                .collect()
+        }
         StepOutcome::InSync
         | StepOutcome::Applied
         | StepOutcome::ActionRun
         | StepOutcome::NotRun { .. }
         | StepOutcome::Skipped { .. }
-        | StepOutcome::NotCheckable => Vec::new(),
+        | StepOutcome::NotCheckable
+        | StepOutcome::WouldRun
+        | StepOutcome::DecidedAtDeploy { .. } => Vec::new(),
     }
 }
 
@@ -320,6 +343,7 @@ mod tests {
                     logical_id: "Q".into(),
                     resource_type: "AWS::SQS::Queue".into(),
                     replacement: None,
+                    details: Vec::new(),
                 }],
             },
             RunEventKind::StackFinished {

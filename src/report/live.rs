@@ -35,17 +35,20 @@ impl Finished {
                 StackOutcome::Created | StackOutcome::Updated => "✓",
                 StackOutcome::Unchanged { .. } | StackOutcome::InSync => "=",
                 StackOutcome::Failed { .. } => "✗",
-                StackOutcome::Drifted { .. } => "≠",
+                StackOutcome::Drifted { .. } | StackOutcome::WouldChange { .. } => "≠",
                 StackOutcome::Skipped { .. } | StackOutcome::NotChecked { .. } => "-",
             },
             Finished::Step(outcome) => match outcome {
                 StepOutcome::Applied | StepOutcome::ActionRun => "✓",
                 StepOutcome::InSync => "=",
                 StepOutcome::Failed { .. } => "✗",
-                StepOutcome::Drifted { .. } => "≠",
+                StepOutcome::Drifted { .. }
+                | StepOutcome::WouldApply { .. }
+                | StepOutcome::WouldRun => "≠",
                 StepOutcome::NotRun { .. }
                 | StepOutcome::Skipped { .. }
-                | StepOutcome::NotCheckable => "-",
+                | StepOutcome::NotCheckable
+                | StepOutcome::DecidedAtDeploy { .. } => "-",
             },
         }
     }
@@ -320,7 +323,10 @@ impl<W: Write + Send> Live<W> {
                     | StepOutcome::Skipped { .. }
                     | StepOutcome::NotRun { .. }
                     | StepOutcome::Drifted { .. }
-                    | StepOutcome::NotCheckable => {
+                    | StepOutcome::NotCheckable
+                    | StepOutcome::WouldApply { .. }
+                    | StepOutcome::WouldRun
+                    | StepOutcome::DecidedAtDeploy { .. } => {
                         self.log(step, &step_outcome_text(outcome))?;
                         for detail in step_outcome_details(outcome) {
                             self.log(step, &detail)?;
@@ -389,6 +395,7 @@ mod tests {
             logical_id: id.into(),
             resource_type: "AWS::SQS::Queue".into(),
             replacement: None,
+            details: Vec::new(),
         }
     }
 

@@ -137,6 +137,9 @@ pub fn summary_text(command: &str, stats: &RunStats, elapsed: Duration) -> Strin
     if command == "drift" {
         return drift_summary_text(stats, elapsed);
     }
+    if command == "plan" {
+        return plan_summary_text(stats, elapsed);
+    }
     let stacks = &stats.stacks;
     let mut text = format!(
         "done in {}: {} created, {} updated, {} unchanged, {} failed, {} skipped",
@@ -155,6 +158,29 @@ pub fn summary_text(command: &str, stats: &RunStats, elapsed: Duration) -> Strin
         ));
     }
     text
+}
+
+fn plan_summary_text(stats: &RunStats, elapsed: Duration) -> String {
+    let (stacks, steps) = (&stats.stacks, &stats.steps);
+    let verdict = if stats.changes_pending() {
+        "changes pending"
+    } else {
+        "no changes"
+    };
+    format!(
+        "done in {}: {verdict}: stacks {} would create, {} would update, {} unchanged, {} failed; steps {} would apply, {} would run, {} decided at deploy, {} in sync, {} not run, {} failed",
+        seconds(elapsed),
+        stacks.would_create,
+        stacks.would_update,
+        stacks.unchanged,
+        stacks.failed,
+        steps.would_apply,
+        steps.would_run,
+        steps.decided_at_deploy,
+        steps.in_sync,
+        steps.not_run,
+        steps.failed
+    )
 }
 
 fn drift_summary_text(stats: &RunStats, elapsed: Duration) -> String {

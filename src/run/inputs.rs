@@ -56,6 +56,7 @@ pub fn stack_input(
             .template_parameters
             .values()
             .any(|declared| declared.no_echo),
+        template_resources: stack.template_resources.clone(),
     })
 }
 

@@ -7,5 +7,5 @@ pub mod engine;
 pub mod inputs;
 pub mod scheduler;
 
-pub use engine::{DeployEngine, DriftEngine, Engine, NodeResult, NodeWork};
+pub use engine::{DeployEngine, DriftEngine, Engine, NodeResult, NodeWork, PlanEngine};
 pub use scheduler::{execute, RunResult};

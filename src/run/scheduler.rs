@@ -58,6 +58,7 @@ pub async fn execute(
     });
     let mut scheduler = Scheduler {
         plan,
+        engine: engine.as_ref(),
         sink,
         states: vec![NodeState::Waiting; plan.order.len()],
         changes: HashMap::new(),
@@ -129,6 +130,7 @@ pub async fn execute(
 
 struct Scheduler<'a> {
     plan: &'a Plan,
+    engine: &'a dyn Engine,
     sink: &'a EventSink,
     /// One state per node of `plan.order`.
     states: Vec<NodeState>,
@@ -244,6 +246,10 @@ impl Scheduler<'_> {
     /// A value the node reads is missing: from a step that did not run, the node does not
     /// run either; otherwise it fails.
     fn cannot_start(&mut self, index: usize, missing: MissingValue) {
+        if let Some(result) = self.engine.without_value(self.node(index), &missing) {
+            self.finish(index, result);
+            return;
+        }
         if let MissingValue::Step { id } | MissingValue::StepPath { id, .. } = &missing {
             let source = NodeKey::Step(id.clone());
             if self.state_of(&source) == Some(&NodeState::NotRun) {
@@ -316,9 +322,15 @@ impl Scheduler<'_> {
             | StackOutcome::InSync
             | StackOutcome::Drifted { .. }
             | StackOutcome::NotChecked { .. } => None,
+            // What a deploy would do, as `when:` reads it in a plan.
+            StackOutcome::WouldChange { create: true, .. } => Some(StackChange::Created),
+            StackOutcome::WouldChange { create: false, .. } => Some(StackChange::Updated),
         };
         if let Some(change) = change {
             self.changes.insert(name.clone(), change);
+        }
+        // A stack a plan would create has no outputs yet: what is known stays.
+        if change.is_some() && !result.outputs.is_empty() {
             self.plan.register_secret_outputs(&name, &result.outputs);
             self.run
                 .values

@@ -130,6 +130,26 @@ impl StepRunner {
         }
     }
 
+    /// What a deploy would do with the step, for `plan`: in sync, would apply (what
+    /// differs), or would run for an action. Nothing is applied.
+    pub async fn preview(&self, step: &StepPlan, input: &StepInput) -> StepResult {
+        if input.check.is_none() {
+            return StepResult {
+                outcome: StepOutcome::WouldRun,
+                result: None,
+            };
+        }
+        let checked = self.check_only(step, input).await;
+        let outcome = match checked.outcome {
+            StepOutcome::Drifted { differences } => StepOutcome::WouldApply { differences },
+            other => other,
+        };
+        StepResult {
+            outcome,
+            result: checked.result,
+        }
+    }
+
     async fn attempt(&self, step: &StepPlan, input: &StepInput) -> Result<StepResult, Failure> {
         let Some(check) = &input.check else {
             let result = self.apply(step, &input.input).await?;

@@ -1,0 +1,98 @@
+//! `gapfill plan`: what `deploy` would change, on both sides, changing nothing that stays:
+//! each stack through a change set (created, described with property details, deleted; none
+//! for a new stack or one equal to what is deployed), each step through its check. Change
+//! sets are deleted also when the run fails or is interrupted. Exit 0 no changes, 2 changes
+//! pending, 1 error.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::aws::invoke::Client;
+use crate::cli::{GlobalArgs, PlanArgs};
+use crate::cloudformation::Cfn;
+use crate::commands::deployed::existing_values;
+use crate::commands::reporting::{requested_display, Reporting};
+use crate::commands::{session, validate};
+use crate::error::Error;
+use crate::preview::{ChangeSetLedger, StackPreview};
+use crate::redact::Redactor;
+use crate::run::{execute, PlanEngine};
+use crate::steps::runner::RecheckPolicy;
+use crate::steps::StepRunner;
+
+pub async fn run(
+    global: &GlobalArgs,
+    args: &PlanArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+    redactor: &Redactor,
+) -> Result<i32, Error> {
+    let requested = requested_display(global.format)?;
+    let loaded = validate::load_plan(global, env, redactor)?;
+    let plan = loaded.plan;
+    let sdk = session::load_with_region(global, plan.region.as_deref(), env).await?;
+    session::require_credentials(&sdk).await?;
+    let cfn = Cfn::new(session::cloudformation(&sdk, env));
+    let (known, deployed) = existing_values(&plan, &cfn).await?;
+    let client = Arc::new(
+        Client::new(&sdk)
+            .map_err(|error| Error::new(format!("cannot set up the AWS client: {error}")))?
+            .catalog(loaded.catalog),
+    );
+
+    let reporting = Reporting::start(requested, args.junit.as_ref(), env, redactor);
+    let sink = reporting.sink.clone();
+    let ledger = ChangeSetLedger::default();
+    let engine = PlanEngine {
+        stacks: StackPreview {
+            cfn: cfn.clone(),
+            sink: sink.clone(),
+            keep: false,
+            ledger: ledger.clone(),
+            timeout: args.timeout,
+        },
+        steps: StepRunner {
+            client,
+            sink: sink.clone(),
+            recheck: RecheckPolicy::default(),
+        },
+        deployed: Arc::new(deployed),
+    };
+    let concurrency = usize::from(args.max_concurrency);
+    let result = tokio::select! {
+        result = execute("plan", &plan, Arc::new(engine), &sink, concurrency, known) => Some(result),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    // Whatever happened, no change set the plan made is left behind.
+    let left = delete_left(&cfn, &ledger).await;
+    drop(sink);
+    reporting.finish().await?;
+    let Some(result) = result else {
+        return Err(Error::new("interrupted").hint(format!(
+            "nothing was changed; {left} change set(s) the plan had made were deleted"
+        )));
+    };
+    let stats = result.stats;
+    Ok(if !stats.succeeded() {
+        crate::exit_code::ERROR
+    } else if stats.changes_pending() {
+        crate::exit_code::DIFFERENCES
+    } else {
+        crate::exit_code::SUCCESS
+    })
+}
+
+/// Deletes the change sets still in the ledger (a plan interrupted between creating and
+/// deleting one); how many there were. Bounded: an interrupted run must end.
+async fn delete_left(cfn: &Cfn, ledger: &ChangeSetLedger) -> usize {
+    let pending = ledger.pending();
+    for (stack, id) in &pending {
+        let deletion = cfn.delete_change_set(stack, id);
+        if tokio::time::timeout(Duration::from_secs(20), deletion)
+            .await
+            .is_err()
+        {
+            tracing::warn!("could not delete change set {id} of {stack} in time");
+        }
+    }
+    pending.len()
+}
