@@ -40,8 +40,8 @@ pub struct GlobalArgs {
     /// AWS profile from ~/.aws/config (overrides AWS_PROFILE).
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Output format: auto (live on a terminal, plain lines otherwise), live, plain, json;
-    /// `outputs` also takes env and dotenv.
+    /// Output format: auto (live on a terminal, plain lines otherwise), live, plain, json,
+    /// markdown (one summary document at the end); `outputs` also takes env and dotenv.
     #[arg(long, global = true, value_enum, default_value_t = Format::Auto)]
     pub format: Format,
     /// More logging (-v: info, -vv: debug); logs go to stderr, secrets masked.
@@ -59,6 +59,9 @@ pub enum Format {
     Live,
     Plain,
     Json,
+    /// One Markdown document when the run is over, for a pull-request comment or GitHub's
+    /// step summary (`>> "$GITHUB_STEP_SUMMARY"`); `outputs` prints plain text.
+    Markdown,
     Env,
     Dotenv,
 }

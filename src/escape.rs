@@ -1,6 +1,6 @@
 //! Text escaping for the formats gapfill writes (XML, shell single quotes, dotenv double
-//! quotes). One place, because the redactor must mask a secret in exactly the form each
-//! output writes it.
+//! quotes, Markdown). One place, because the redactor must mask a secret in exactly the form
+//! each output writes it.
 
 /// `text` with XML's five special characters as entities (safe in elements and attributes).
 pub fn xml(text: &str) -> String {
@@ -24,6 +24,25 @@ pub fn dotenv_double_quoted(text: &str) -> String {
         .replace('$', r"\$")
 }
 
+/// `text` as inline Markdown (GitHub's flavour) that reads as written, in a paragraph, a list
+/// item or a table cell: each character Markdown gives a meaning to (emphasis, code, links,
+/// HTML, entities, table pipes, strikethrough, math) behind a backslash, each line break as
+/// `<br>`.
+pub fn markdown(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.replace("\r\n", "\n").chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '#' | '$' => {
+                escaped.push('\\');
+                escaped.push(c);
+            }
+            '\n' | '\r' => escaped.push_str("<br>"),
+            _ => escaped.push(c),
+        }
+    }
+    escaped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,5 +52,9 @@ mod tests {
         assert_eq!(xml(r#"a<b>&"c'"#), "a&lt;b&gt;&amp;&quot;c&apos;");
         assert_eq!(shell_single_quoted("it's"), r"it'\''s");
         assert_eq!(dotenv_double_quoted("a\"b\\c\n$d"), r#"a\"b\\c\n\$d"#);
+        assert_eq!(
+            markdown("a|b `c` *d* <e> & $f\r\ng"),
+            r"a\|b \`c\` \*d\* \<e\> \& \$f<br>g"
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! ```text
 //! cli -> project (what the user wrote) -> plan (one graph of stacks and steps, validated,
 //!     no AWS calls) -> run (one scheduler) { deploy (a stack), steps (a step) } -> events
-//!     -> report (live, lines, json, junit)
+//!     -> report (live, lines, json, markdown, junit)
 //! ```
 //!
 //! `aws` is a leaf: the model-driven client for any AWS operation. `cloudformation` wraps the

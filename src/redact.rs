@@ -26,6 +26,7 @@ fn escaped_forms(value: &str) -> Vec<String> {
         escape::xml(value),
         escape::shell_single_quoted(value),
         escape::dotenv_double_quoted(value),
+        escape::markdown(value),
         percent_encoding::utf8_percent_encode(value, URL_RESERVED).to_string(),
     ];
     forms.sort();
@@ -48,8 +49,8 @@ pub struct Redactor {
 
 impl Redactor {
     /// Registers a secret value, and the forms it takes once escaped for JSON, Rust debug
-    /// output, XML, shell and dotenv quoting and URL encoding, so masking still finds it after
-    /// a reporter or a log line has escaped it. Returns `false` for a value shorter than
+    /// output, XML, shell and dotenv quoting, Markdown and URL encoding, so masking still finds
+    /// it after a reporter or a log line has escaped it. Returns `false` for a value shorter than
     /// [`MIN_SECRET_LEN`]: masking every occurrence of one or two characters would mangle all
     /// output (and reveal the secret by what it hides), so such a value is not registered.
     pub fn add(&self, value: &str) -> bool {
@@ -102,7 +103,7 @@ mod tests {
     }
 
     #[test]
-    fn masks_a_secret_after_json_dotenv_shell_xml_or_url_escaping() {
+    fn masks_a_secret_after_json_dotenv_shell_xml_markdown_or_url_escaping() {
         let redactor = Redactor::default();
         assert!(redactor.add(r#"p@ss"w+rd/x='&"#));
         for escaped in [
@@ -111,6 +112,7 @@ mod tests {
             r#"export V='p@ss"w+rd/x='\''&'"#,
             "<V>p@ss&quot;w+rd/x=&apos;&amp;</V>",
             "V=p%40ss%22w%2Brd%2Fx%3D%27%26",
+            r#"| V | p@ss"w+rd/x='\& |"#,
         ] {
             let masked = redactor.redact(escaped);
             assert!(masked.contains(MASK), "{escaped} -> {masked}");

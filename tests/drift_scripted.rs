@@ -108,6 +108,67 @@ fn a_drifted_stack_names_each_property_difference_marks_ignored_ones_and_exits_2
 }
 
 #[test]
+fn markdown_prints_one_document_and_nothing_else() {
+    let project =
+        project("drift:\n  ignore:\n    - { stack: app, resource: Queue, property: Tags }\n");
+    let responder = Responder::start(detected(
+        vec![xml::drift_detection_status(
+            "app",
+            ID,
+            "DETECTION_COMPLETE",
+            Some("DRIFTED"),
+            None,
+        )],
+        xml::resource_drifts(
+            "app",
+            &[(
+                "Queue",
+                "AWS::SQS::Queue",
+                "MODIFIED",
+                vec![
+                    ("/VisibilityTimeout", "30", "120", "NOT_EQUAL"),
+                    ("/Tags/0/Value", "team-a", "team-b", "NOT_EQUAL"),
+                ],
+            )],
+        ),
+    ));
+    let output = Gapfill::new(
+        project.path(),
+        responder.url(),
+        &["drift", "--format", "markdown"],
+    )
+    .run();
+    output.assert_code(2);
+    let (document, summary) = output
+        .stdout
+        .rsplit_once("\ndone in ")
+        .expect("the summary line closes the document");
+    assert_eq!(
+        document,
+        "## gapfill drift scripted: drift found
+
+### Stacks
+
+| stack | result | details |
+|---|---|---|
+| app | drifted | 1 resource(s) differ from the template |
+
+#### Stack drift
+
+- **app**
+  - MODIFIED `AWS::SQS::Queue` `Queue`
+    - `/VisibilityTimeout`: expected `30`, found `120`
+    - `/Tags/0/Value`: expected `team-a`, found `team-b` (ignored)
+",
+        "{output}"
+    );
+    assert!(
+        summary.ends_with(": drift found: stacks 1 drifted, 0 in sync, 0 not checked, 0 failed; steps 0 drifted, 0 in sync, 0 not checkable, 0 failed\n"),
+        "{output}"
+    );
+}
+
+#[test]
 fn a_stack_in_sync_but_for_a_resource_cloudformation_cannot_check_is_never_called_in_sync_alone() {
     let project = project("");
     let script = || {

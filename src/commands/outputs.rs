@@ -17,7 +17,8 @@ pub fn outputs_format(format: Format) -> OutputsFormat {
         Format::Json => OutputsFormat::Json,
         Format::Env => OutputsFormat::Env,
         Format::Dotenv => OutputsFormat::Dotenv,
-        Format::Auto | Format::Live | Format::Plain => OutputsFormat::Text,
+        // Outputs are a few lines of names and values: Markdown reads them as plain does.
+        Format::Auto | Format::Live | Format::Plain | Format::Markdown => OutputsFormat::Text,
     }
 }
 

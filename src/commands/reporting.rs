@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::events::EventSink;
 use crate::redact::Redactor;
 use crate::report::display::{self, Display, Requested};
+use crate::report::markdown::Markdown;
 use crate::report::{self, json::Json, junit::Junit, lines::Lines, live::Live, FanOut, Reporter};
 
 /// Reporters rendering a run's events in the background.
@@ -28,6 +29,7 @@ pub fn requested_display(format: Format) -> Result<Requested, Error> {
         Format::Live => Ok(Requested::Live),
         Format::Plain => Ok(Requested::Plain),
         Format::Json => Ok(Requested::Json),
+        Format::Markdown => Ok(Requested::Markdown),
         Format::Env | Format::Dotenv => Err(Error::new(
             "--format env and dotenv apply to `gapfill outputs` only",
         )
@@ -36,7 +38,8 @@ pub fn requested_display(format: Format) -> Result<Requested, Error> {
 }
 
 impl Reporting {
-    /// Starts the reporters: the display (live, lines or JSON) and the JUnit file if asked.
+    /// Starts the reporters: the display (live, lines, JSON or Markdown) and the JUnit file if
+    /// asked.
     pub fn start(
         requested: Requested,
         junit: Option<&PathBuf>,
@@ -86,5 +89,23 @@ fn reporter(display: Display, redactor: &Redactor) -> Box<dyn Reporter> {
         }
         Display::Lines => Box::new(Lines::new(stdout, redactor.clone())),
         Display::Json => Box::new(Json::new(stdout, redactor.clone())),
+        Display::Markdown => Box::new(Markdown::new(stdout, redactor.clone())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::outputs::outputs_format;
+    use crate::report::outputs::OutputsFormat;
+
+    #[test]
+    fn markdown_is_a_display_of_runs_and_plain_text_for_outputs() {
+        assert_eq!(
+            requested_display(Format::Markdown).unwrap(),
+            Requested::Markdown
+        );
+        assert!(requested_display(Format::Dotenv).is_err());
+        assert_eq!(outputs_format(Format::Markdown), OutputsFormat::Text);
     }
 }

@@ -9,6 +9,7 @@
 //! | `live`     | any      | any    | Live     |
 //! | `plain`    | any      | any    | Lines    |
 //! | `json`     | any      | any    | Json     |
+//! | `markdown` | any      | any    | Markdown |
 
 /// The reporter to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +20,8 @@ pub enum Display {
     Lines,
     /// JSON Lines.
     Json,
+    /// One Markdown document, written when the run is over.
+    Markdown,
 }
 
 /// What the user asked for with `--format`.
@@ -28,6 +31,7 @@ pub enum Requested {
     Live,
     Plain,
     Json,
+    Markdown,
 }
 
 /// Applies the table above.
@@ -37,6 +41,7 @@ pub fn resolve(requested: Requested, is_terminal: bool, is_ci: bool) -> Display 
         Requested::Auto | Requested::Plain => Display::Lines,
         Requested::Live => Display::Live,
         Requested::Json => Display::Json,
+        Requested::Markdown => Display::Markdown,
     }
 }
 
@@ -66,6 +71,8 @@ mod tests {
         assert_eq!(resolve(Requested::Auto, false, false), Display::Lines);
         assert_eq!(resolve(Requested::Json, true, false), Display::Json);
         assert_eq!(resolve(Requested::Plain, true, false), Display::Lines);
+        assert_eq!(resolve(Requested::Markdown, true, false), Display::Markdown);
+        assert_eq!(resolve(Requested::Markdown, false, true), Display::Markdown);
     }
 
     #[test]

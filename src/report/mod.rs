@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! engines --RunEvent--> channel --> drive() --> FanOut --> Live (terminal) | Lines (CI) | Json
+//!                                                     |    | Markdown (writes at the end)
 //!                                                     \--> Junit (aggregates, writes at the end)
 //! ```
 //! Every reporter writes through the run's [`Redactor`](crate::redact::Redactor).
@@ -11,6 +12,7 @@ pub mod json;
 pub mod junit;
 pub mod lines;
 pub mod live;
+pub mod markdown;
 pub mod outputs;
 
 use std::io;
@@ -140,15 +142,26 @@ pub fn summary_text(command: &str, stats: &RunStats, elapsed: Duration) -> Strin
     if command == "plan" {
         return plan_summary_text(stats, elapsed);
     }
+    format!("done in {}: {}", seconds(elapsed), counts_text(stats))
+}
+
+/// What a run came to, in a few words for a title: a `drift` run's verdict (`drift found`,
+/// `no drift`), a `plan` run's (`changes pending`, `no changes`), otherwise the counts of
+/// its closing line.
+pub fn headline_text(command: &str, stats: &RunStats) -> String {
+    match command {
+        "drift" => drift_verdict(stats).to_string(),
+        "plan" => plan_verdict(stats).to_string(),
+        _ => counts_text(stats),
+    }
+}
+
+/// The stack counts, then the step counts when the run has steps.
+fn counts_text(stats: &RunStats) -> String {
     let stacks = &stats.stacks;
     let mut text = format!(
-        "done in {}: {} created, {} updated, {} unchanged, {} failed, {} skipped",
-        seconds(elapsed),
-        stacks.created,
-        stacks.updated,
-        stacks.unchanged,
-        stacks.failed,
-        stacks.skipped
+        "{} created, {} updated, {} unchanged, {} failed, {} skipped",
+        stacks.created, stacks.updated, stacks.unchanged, stacks.failed, stacks.skipped
     );
     let steps = &stats.steps;
     if steps.total() > 0 {
@@ -160,13 +173,17 @@ pub fn summary_text(command: &str, stats: &RunStats, elapsed: Duration) -> Strin
     text
 }
 
-fn plan_summary_text(stats: &RunStats, elapsed: Duration) -> String {
-    let (stacks, steps) = (&stats.stacks, &stats.steps);
-    let verdict = if stats.changes_pending() {
+fn plan_verdict(stats: &RunStats) -> &'static str {
+    if stats.changes_pending() {
         "changes pending"
     } else {
         "no changes"
-    };
+    }
+}
+
+fn plan_summary_text(stats: &RunStats, elapsed: Duration) -> String {
+    let (stacks, steps) = (&stats.stacks, &stats.steps);
+    let verdict = plan_verdict(stats);
     format!(
         "done in {}: {verdict}: stacks {} would create, {} would update, {} unchanged, {} failed; steps {} would apply, {} would run, {} decided at deploy, {} in sync, {} not run, {} failed",
         seconds(elapsed),
@@ -183,16 +200,20 @@ fn plan_summary_text(stats: &RunStats, elapsed: Duration) -> String {
     )
 }
 
-fn drift_summary_text(stats: &RunStats, elapsed: Duration) -> String {
-    let (stacks, steps) = (&stats.stacks, &stats.steps);
-    let verdict = if stats.drift_found() {
+fn drift_verdict(stats: &RunStats) -> &'static str {
+    if stats.drift_found() {
         "drift found"
     } else {
         "no drift"
-    };
+    }
+}
+
+fn drift_summary_text(stats: &RunStats, elapsed: Duration) -> String {
+    let (stacks, steps) = (&stats.stacks, &stats.steps);
     format!(
-        "done in {}: {verdict}: stacks {} drifted, {} in sync, {} not checked, {} failed; steps {} drifted, {} in sync, {} not checkable, {} failed",
+        "done in {}: {}: stacks {} drifted, {} in sync, {} not checked, {} failed; steps {} drifted, {} in sync, {} not checkable, {} failed",
         seconds(elapsed),
+        drift_verdict(stats),
         stacks.drifted,
         stacks.in_sync,
         stacks.not_checked,
