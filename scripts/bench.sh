@@ -2,7 +2,8 @@
 # Deploy benchmarks against the local emulator. Prints numbers; asserts nothing.
 #
 #   scripts/bench.sh            the example project, a 3-stack and a generated 20-stack project,
-#                               then `gapfill call` (scripts/bench_call.sh)
+#                               then `gapfill call` (scripts/bench_call.sh), then the example's
+#                               post-deploy steps (scripts/bench_steps.sh)
 #
 # For each: wall time of a fresh deploy and of a no-op re-deploy, AWS API calls per stack
 # (HTTP requests the emulator served), and peak RSS of gapfill.
@@ -15,7 +16,9 @@ for tool in bc /usr/bin/time; do
 done
 
 cargo build --release --locked --quiet
-gapfill="$root/target/release/gapfill"
+gapfill="${CARGO_TARGET_DIR:-$root/target}/release/gapfill"
+# The example's steps read this secret (any value of 8+ characters), unless the caller set one.
+export CATALOG_API_TOKEN="${CATALOG_API_TOKEN:-bench-token-not-a-secret}"
 
 # A failed command substitution inside eval would not stop the script: assign first.
 exports=$(scripts/emulator.sh start)
@@ -115,3 +118,7 @@ echo "== gapfill call"
 scripts/emulator.sh stop "$GAPFILL_EMULATOR_PID" 2>/dev/null
 trap - EXIT
 scripts/bench_call.sh
+
+echo
+echo "== post-deploy steps"
+scripts/bench_steps.sh
