@@ -117,6 +117,10 @@ pub struct CallArgs {
 /// `gapfill plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
+    /// Keep the plan's change sets and record them in FILE: `gapfill deploy --plan FILE`
+    /// executes exactly them.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
     /// Previews at once, stacks and steps alike.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_concurrency: u16,
@@ -167,6 +171,10 @@ pub struct ValidateArgs {
 /// `gapfill deploy`.
 #[derive(Debug, Args)]
 pub struct DeployArgs {
+    /// Execute exactly the change sets of a plan saved with `gapfill plan --save FILE`;
+    /// refused, naming the stack, when a stack, its template or parameters changed since.
+    #[arg(long, value_name = "FILE", conflicts_with = "only_steps")]
+    pub plan: Option<PathBuf>,
     /// Deploy the stacks only; leave the post-deploy steps for a later run.
     #[arg(long, conflicts_with = "only_steps")]
     pub skip_steps: bool,

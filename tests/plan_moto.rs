@@ -140,6 +140,17 @@ fn a_template_edit_plans_an_update_through_a_change_set_that_is_deleted_and_a_de
         ["CreateChangeSet", "DeleteChangeSet"],
         "a plan writes its change set only"
     );
+    // The emulator lists the change sets of every stack, executed ones too: look for this
+    // plan's own by name.
+    let made = edited
+        .stdout
+        .lines()
+        .find_map(|line| line.split("change set ").nth(1))
+        .and_then(|rest| rest.split(':').next())
+        .expect("the plan names its change set")
+        .to_string();
+    let input = format!("{{\"StackName\": \"{stack}\"}}");
+    let query = "Summaries[].ChangeSetName";
     let left = Gapfill::new(
         project.path(),
         &endpoint,
@@ -147,19 +158,20 @@ fn a_template_edit_plans_an_update_through_a_change_set_that_is_deleted_and_a_de
             "call",
             "cloudformation:ListChangeSets",
             "--input",
-            &format!("{{\"StackName\": \"{stack}\"}}"),
+            &input,
             "--query",
-            "Summaries[].ChangeSetName",
+            query,
         ],
     )
     .run();
     let names: Value = serde_json::from_str(&left.stdout).expect("change set names");
     assert!(
-        names.as_array().into_iter().flatten().all(|name| !name
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("gapfill-plan-")),
-        "the plan's change set is gone: {names}"
+        !names
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|name| name == made.as_str()),
+        "the plan's change set {made} is gone: {names}"
     );
 
     run(&project, &endpoint, &["deploy", "--format", "plain"]).assert_code(0);
@@ -212,4 +224,83 @@ fn a_setting_changed_by_hand_plans_as_would_apply_with_expected_and_actual_and_n
             "the value read with decryption printed: {text}"
         );
     }
+}
+
+#[test]
+fn a_saved_plan_executes_exactly_its_change_sets_and_is_refused_once_the_template_changed() {
+    let endpoint = emulator();
+    let stack = unique("plansave");
+    let project = project(&stack, 30);
+    run(&project, &endpoint, &["deploy", "--format", "plain"]).assert_code(0);
+
+    write_template(&project, 60);
+    let saved = run(
+        &project,
+        &endpoint,
+        &["plan", "--format", "plain", "--save", "reviewed.json"],
+    );
+    saved.assert_code(2);
+    let file: Value = serde_json::from_str(&project.read("reviewed.json")).expect("a saved plan");
+    assert_eq!(file["stacks"][0]["stack"], stack.as_str());
+    assert_eq!(file["stacks"][0]["action"], "update");
+    assert!(file["stacks"][0]["change_set"]
+        .as_str()
+        .is_some_and(|id| id.contains("gapfill-plan-")));
+    assert!(
+        !project.read("reviewed.json").contains("Vx8!"),
+        "no secret in the saved plan"
+    );
+
+    // The template changes again after the review: the plan is refused, nothing runs.
+    write_template(&project, 120);
+    let proxy = Proxy::forward_to(&endpoint);
+    let refused = run(
+        &project,
+        proxy.url(),
+        &["deploy", "--format", "plain", "--plan", "reviewed.json"],
+    );
+    refused.assert_code(1);
+    assert!(
+        refused.stderr.contains(&format!(
+            "error: refusing the saved plan: stack `{stack}` changed since the plan was made"
+        )),
+        "{refused}"
+    );
+    assert!(
+        writes(&proxy).is_empty(),
+        "a refused plan writes nothing: {:?}",
+        writes(&proxy)
+    );
+
+    // Back to the reviewed template: exactly the kept change set runs, no new one is made.
+    write_template(&project, 60);
+    let proxy = Proxy::forward_to(&endpoint);
+    let deployed = run(
+        &project,
+        proxy.url(),
+        &["deploy", "--format", "plain", "--plan", "reviewed.json"],
+    );
+    deployed.assert_code(0);
+    assert!(has_line(&deployed, &stack, "updated"), "{deployed}");
+    let actions = proxy.actions();
+    assert!(
+        actions.contains(&"ExecuteChangeSet".to_string()),
+        "{actions:?}"
+    );
+    assert!(
+        !actions.contains(&"CreateChangeSet".to_string()),
+        "{actions:?}"
+    );
+    plan(&project, &endpoint).assert_code(0);
+    // A plan runs once.
+    let again = run(
+        &project,
+        &endpoint,
+        &["deploy", "--format", "plain", "--plan", "reviewed.json"],
+    );
+    again.assert_code(1);
+    assert!(
+        again.stderr.contains("the change set was executed already"),
+        "{again}"
+    );
 }

@@ -138,6 +138,49 @@ impl Cfn {
         }
     }
 
+    /// Why the change set cannot be executed now (`None` when it can): it is gone, not ready,
+    /// or obsolete because the stack changed after it was made.
+    pub async fn change_set_unavailable(
+        &self,
+        stack: &str,
+        id: &str,
+    ) -> Result<Option<String>, CfnError> {
+        let output = match self
+            .client
+            .describe_change_set()
+            .stack_name(stack)
+            .change_set_name(id)
+            .send()
+            .await
+        {
+            Ok(output) => output,
+            Err(error) => {
+                let error = api_error("DescribeChangeSet", error);
+                if error.code == "ChangeSetNotFound" || error.code == "ChangeSetNotFoundException" {
+                    return Ok(Some("the change set no longer exists".into()));
+                }
+                return Err(error);
+            }
+        };
+        let status = output.status().map(|s| s.as_str()).unwrap_or_default();
+        let execution = output
+            .execution_status()
+            .map(|s| s.as_str())
+            .unwrap_or_default();
+        Ok(match (status, execution) {
+            ("CREATE_COMPLETE", "AVAILABLE") => None,
+            (_, "OBSOLETE") => {
+                Some("the change set is obsolete: the stack changed after the plan".into())
+            }
+            (_, "EXECUTE_COMPLETE" | "EXECUTE_IN_PROGRESS") => {
+                Some("the change set was executed already".into())
+            }
+            (status, execution) => {
+                Some(format!("the change set is {status}, execution {execution}"))
+            }
+        })
+    }
+
     /// Executes the change set; `token` makes a retried request the same request.
     pub async fn execute_change_set(
         &self,

@@ -12,6 +12,7 @@ use crate::commands::{outputs, session, validate};
 use crate::deploy::artifacts::ArtifactStore;
 use crate::deploy::{DeployOptions, StackDeploy};
 use crate::error::Error;
+use crate::plan::saved::{fingerprint, SavedAction, SavedPlan, FORMAT_VERSION};
 use crate::plan::{Plan, ValueStore};
 use crate::redact::Redactor;
 use crate::run::{execute, DeployEngine};
@@ -43,6 +44,10 @@ pub async fn run(
     let sdk = session::load_with_region(global, plan.region.as_deref(), env).await?;
     session::require_credentials(&sdk).await?;
     let cfn = Cfn::new(session::cloudformation(&sdk, env));
+    let saved = match &args.plan {
+        Some(path) => Some(Arc::new(reviewed_plan(path, &plan, &cfn).await?)),
+        None => None,
+    };
     let known = match &args.only_steps {
         Some(_) => deployed_values(&full, &cfn).await?,
         None => ValueStore::default(),
@@ -60,6 +65,7 @@ pub async fn run(
         stacks: StackDeploy {
             cfn,
             artifacts,
+            saved,
             sink: sink.clone(),
             options: DeployOptions {
                 timeout: args.timeout,
@@ -100,6 +106,66 @@ pub async fn run(
     } else {
         crate::exit_code::ERROR
     })
+}
+
+/// The saved plan at `path`, checked against the project and AWS before anything runs: every
+/// stack is in it with the same fingerprint, and every change set it kept can still be
+/// executed. The first stack that fails a check is named.
+async fn reviewed_plan(path: &std::path::Path, plan: &Plan, cfn: &Cfn) -> Result<SavedPlan, Error> {
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        Error::new(format!(
+            "cannot read the saved plan `{}`: {error}",
+            path.display()
+        ))
+        .hint("write one with `gapfill plan --save FILE`")
+    })?;
+    let saved: SavedPlan = serde_json::from_str(&text).map_err(|error| {
+        Error::new(format!("`{}` is not a saved plan: {error}", path.display()))
+    })?;
+    let refuse = |stack: &str, why: String| {
+        Error::new(format!("refusing the saved plan: stack `{stack}` {why}"))
+            .hint("plan again (`gapfill plan --save FILE`), review, then deploy that plan")
+    };
+    if saved.format_version != FORMAT_VERSION || saved.project != plan.project {
+        return Err(Error::new(format!(
+            "`{}` is a plan of project `{}` (format {}), not of `{}`",
+            path.display(),
+            saved.project,
+            saved.format_version,
+            plan.project
+        )));
+    }
+    for stack in &plan.stacks {
+        let Some(entry) = saved.stack(&stack.name) else {
+            return Err(refuse(&stack.name, "is not in it".into()));
+        };
+        if entry.fingerprint != fingerprint(stack) {
+            return Err(refuse(
+                &stack.name,
+                "changed since the plan was made (its template, parameters, tags or capabilities)"
+                    .into(),
+            ));
+        }
+        if entry.action == SavedAction::Undecided {
+            return Err(refuse(
+                &stack.name,
+                "had no change set in the plan: its parameters read a stack that was not deployed yet".into(),
+            ));
+        }
+        if let Some(change_set) = &entry.change_set {
+            let unavailable = cfn
+                .change_set_unavailable(&stack.name, change_set)
+                .await
+                .map_err(|error| Error::new(error.to_string()))?;
+            if let Some(why) = unavailable {
+                return Err(refuse(
+                    &stack.name,
+                    format!("cannot run its change set: {why}"),
+                ));
+            }
+        }
+    }
+    Ok(saved)
 }
 
 /// The artifact bucket's store, when the project names one.

@@ -1,8 +1,8 @@
 //! `gapfill plan`: what `deploy` would change, on both sides, changing nothing that stays:
 //! each stack through a change set (created, described with property details, deleted; none
 //! for a new stack or one equal to what is deployed), each step through its check. Change
-//! sets are deleted also when the run fails or is interrupted. Exit 0 no changes, 2 changes
-//! pending, 1 error.
+//! sets are deleted also when the run fails or is interrupted; `--save FILE` keeps them and
+//! records them for `deploy --plan FILE`. Exit 0 no changes, 2 changes pending, 1 error.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,9 +14,12 @@ use crate::commands::deployed::existing_values;
 use crate::commands::reporting::{requested_display, Reporting};
 use crate::commands::{session, validate};
 use crate::error::Error;
+use crate::events::StackOutcome;
+use crate::plan::saved::{fingerprint, SavedAction, SavedPlan, SavedStack, FORMAT_VERSION};
+use crate::plan::Plan;
 use crate::preview::{ChangeSetLedger, StackPreview};
 use crate::redact::Redactor;
-use crate::run::{execute, PlanEngine};
+use crate::run::{execute, PlanEngine, RunResult};
 use crate::steps::runner::RecheckPolicy;
 use crate::steps::StepRunner;
 
@@ -46,7 +49,7 @@ pub async fn run(
         stacks: StackPreview {
             cfn: cfn.clone(),
             sink: sink.clone(),
-            keep: false,
+            keep: args.save.is_some(),
             ledger: ledger.clone(),
             timeout: args.timeout,
         },
@@ -62,7 +65,14 @@ pub async fn run(
         result = execute("plan", &plan, Arc::new(engine), &sink, concurrency, known) => Some(result),
         _ = tokio::signal::ctrl_c() => None,
     };
-    // Whatever happened, no change set the plan made is left behind.
+    // A saved plan keeps its change sets once the file is written.
+    let saved = match (&result, &args.save) {
+        (Some(result), Some(path)) if result.stats.succeeded() => {
+            Some(save(path, &plan, result).map(|()| ledger.clear()))
+        }
+        _ => None,
+    };
+    // Whatever else happened, no change set the plan made is left behind.
     let left = delete_left(&cfn, &ledger).await;
     drop(sink);
     reporting.finish().await?;
@@ -71,6 +81,9 @@ pub async fn run(
             "nothing was changed; {left} change set(s) the plan had made were deleted"
         )));
     };
+    if let Some(saved) = saved {
+        saved?;
+    }
     let stats = result.stats;
     Ok(if !stats.succeeded() {
         crate::exit_code::ERROR
@@ -78,6 +91,55 @@ pub async fn run(
         crate::exit_code::DIFFERENCES
     } else {
         crate::exit_code::SUCCESS
+    })
+}
+
+/// Writes the saved plan: each stack's action, kept change set and fingerprint.
+fn save(path: &std::path::Path, plan: &Plan, result: &RunResult) -> Result<(), Error> {
+    let stacks = plan
+        .stacks
+        .iter()
+        .map(|stack| {
+            let outcome = result.stacks.get(&stack.name).map(|r| &r.outcome);
+            let (action, change_set) = match outcome {
+                Some(StackOutcome::WouldChange {
+                    kept: Some(id),
+                    create,
+                }) => {
+                    let action = if *create {
+                        SavedAction::Create
+                    } else {
+                        SavedAction::Update
+                    };
+                    (action, Some(id.clone()))
+                }
+                Some(StackOutcome::WouldChange { kept: None, .. }) => {
+                    (SavedAction::Undecided, None)
+                }
+                _ => (SavedAction::None, None),
+            };
+            SavedStack {
+                stack: stack.name.clone(),
+                action,
+                change_set,
+                fingerprint: fingerprint(stack),
+            }
+        })
+        .collect();
+    let saved = SavedPlan {
+        format_version: FORMAT_VERSION,
+        project: plan.project.clone(),
+        created_at: chrono::Utc::now().to_rfc3339(),
+        stacks,
+    };
+    let text = serde_json::to_string_pretty(&saved)
+        .map_err(|error| Error::new(format!("cannot encode the saved plan: {error}")))?;
+    std::fs::write(path, text + "\n").map_err(|error| {
+        Error::new(format!(
+            "cannot write the saved plan `{}`: {error}",
+            path.display()
+        ))
+        .hint("its change sets were deleted; plan again")
     })
 }
 

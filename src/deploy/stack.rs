@@ -16,6 +16,7 @@ use super::settle::rollback_hint;
 use super::watch::WatchEnd;
 use crate::cloudformation::{is_empty_change_set, Cfn, CfnError, ChangeSetRequest, ChangeSetState};
 use crate::events::{EventSink, RunEventKind, StackOutcome};
+use crate::plan::saved::{SavedAction, SavedPlan, SavedStack};
 use crate::plan::INLINE_TEMPLATE_LIMIT;
 
 /// Settings of a deploy that apply to every stack.
@@ -104,6 +105,8 @@ pub struct StackDeploy {
     pub options: DeployOptions,
     /// Where templates over the inline limit go; the plan guarantees it is set when needed.
     pub artifacts: Option<Arc<ArtifactStore>>,
+    /// A reviewed plan (`deploy --plan`): its change sets are executed instead of new ones.
+    pub saved: Option<Arc<SavedPlan>>,
 }
 
 impl StackDeploy {
@@ -122,6 +125,9 @@ impl StackDeploy {
     }
 
     async fn deploy(&self, input: &StackInput) -> Result<StackResult, Failure> {
+        if let Some(saved) = self.saved.as_ref().and_then(|plan| plan.stack(&input.name)) {
+            return self.deploy_saved(input, saved).await;
+        }
         let started = Instant::now();
         let existing = self.settle(input, started).await?;
         if let Some(stack) = &existing {
@@ -201,6 +207,51 @@ impl StackDeploy {
         let token = uuid::Uuid::new_v4().to_string();
         self.cfn
             .execute_change_set(&input.name, &change_set, &token)
+            .await?;
+        self.sink.emit(RunEventKind::StackExecuting {
+            stack: input.name.clone(),
+        });
+        let end = self
+            .watch(&input.name, &input.name, baseline, started)
+            .await?;
+        self.finish(input, create, end).await
+    }
+
+    /// Executes the change set a reviewed plan kept (checked before the run started: it
+    /// exists and can still be executed), or leaves a stack the plan found unchanged alone.
+    async fn deploy_saved(
+        &self,
+        input: &StackInput,
+        saved: &SavedStack,
+    ) -> Result<StackResult, Failure> {
+        let Some(change_set) = &saved.change_set else {
+            let outputs = self
+                .cfn
+                .describe(&input.name)
+                .await?
+                .map(|stack| stack.outputs)
+                .unwrap_or_default();
+            return Ok(StackResult {
+                outcome: StackOutcome::Unchanged { fast: true },
+                outputs,
+            });
+        };
+        let started = Instant::now();
+        let create = saved.action == SavedAction::Create;
+        if let ChangeSetState::Ready(changes) = self.cfn.change_set(&input.name, change_set).await?
+        {
+            // The ARN reads `...:changeSet/NAME/ID`: its name is what people reviewed.
+            let name = change_set.split('/').nth(1).unwrap_or(change_set);
+            self.sink.emit(RunEventKind::ChangeSetCreated {
+                stack: input.name.clone(),
+                change_set: name.to_string(),
+                changes,
+            });
+        }
+        let baseline = self.cfn.newest_event(&input.name).await?;
+        let token = uuid::Uuid::new_v4().to_string();
+        self.cfn
+            .execute_change_set(&input.name, change_set, &token)
             .await?;
         self.sink.emit(RunEventKind::StackExecuting {
             stack: input.name.clone(),

@@ -6,6 +6,7 @@ mod build;
 pub mod graph;
 pub mod ignore;
 pub mod models;
+pub mod saved;
 mod steps;
 pub mod values;
 

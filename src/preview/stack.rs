@@ -24,6 +24,11 @@ impl ChangeSetLedger {
         self.lock().push((stack.to_string(), id.to_string()));
     }
 
+    /// Forgets every change set: they are kept (a saved plan was written).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
     fn remove(&self, id: &str) {
         self.lock().retain(|(_, kept)| kept != id);
     }
@@ -119,9 +124,8 @@ impl StackPreview {
             }
             Err(error) => return Err(error),
         };
-        if !self.keep {
-            self.ledger.add(&input.name, &id);
-        }
+        // Kept ones too: a saved plan that is not written in the end leaves none behind.
+        self.ledger.add(&input.name, &id);
         let state = self.wait_for(&input.name, &id).await;
         let outcome = match state {
             Ok(ChangeSetState::Ready(changes)) => {
