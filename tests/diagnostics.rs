@@ -213,9 +213,32 @@ fn deploy_without_credentials_stops_before_the_first_stack_with_one_message() {
 /// Every kind of step problem, all at once, before any AWS call: unknown operations with a
 /// did-you-mean over the models, inputs checked against the operation's shape, references,
 /// depends_on targets, malformed JMESPath, expectations that cannot exist, a check that cannot
-/// be derived, a step reference to a path its result cannot have, duplicate ids, and a cycle
-/// across a stack and a step.
-const BAD_STEPS: &str = r#"error: unknown operation `PutFunctionConcurency` of lambda
+/// be derived, a step reference to a path its result cannot have, duplicate ids, a cycle
+/// across a stack and a step, and drift ignore rules naming what does not exist.
+const BAD_STEPS: &str = r#"error: no resource `Queu` in the template of stack `app`
+ --> gapfill.yaml:9:31
+  |
+9 |     - { stack: app, resource: Queu, property: Tags }
+  |                               ^^^^
+  = hint: did you mean `Queue`?
+  = hint: a resource is named by its logical id in the template
+
+error: no stack named `ap` in the project
+  --> gapfill.yaml:10:16
+   |
+10 |     - { stack: ap }
+   |                ^^
+   = hint: did you mean `app`?
+   = hint: stacks: app
+
+error: an ignore rule must name a stack, a resource or a property
+  --> gapfill.yaml:11:7
+   |
+11 |     - {}
+   |       ^
+   = hint: e.g. `- { stack: catalog-data, resource: ImportQueue, property: /Properties/Tags }`
+
+error: unknown operation `PutFunctionConcurency` of lambda
  --> post-deploy/a.yaml:6:11
   |
 6 |     call: lambda:PutFunctionConcurency
@@ -314,7 +337,7 @@ error: dependency cycle: stack `app` -> step `name-source` -> stack `app`
   |   ^^^
   = hint: each arrow is a `${stack.Output}` or `${steps.id.path}` reference, a `when:` on a stack, or a depends_on entry; break one of them
 
-14 errors in the project; nothing was deployed
+17 errors in the project; nothing was deployed
 "#;
 
 #[test]

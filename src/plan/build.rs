@@ -299,6 +299,47 @@ impl Checker<'_> {
                     continue;
                 }
             }
+            if let Some(resource) = &spec.resource {
+                let in_stack = |stack: &str| {
+                    self.project
+                        .templates
+                        .get(stack)
+                        .is_some_and(|t| t.resources.iter().any(|(id, _)| id == resource))
+                };
+                let found = match &spec.stack {
+                    Some(stack) => in_stack(stack),
+                    None => self.project.spec.stacks.keys().any(|stack| in_stack(stack)),
+                };
+                if !found {
+                    let mut at = path.to_vec();
+                    at.push("resource");
+                    let known: Vec<&str> = match &spec.stack {
+                        Some(stack) => self
+                            .project
+                            .templates
+                            .get(stack)
+                            .map(|t| t.resources.iter().map(|(id, _)| id.as_str()).collect())
+                            .unwrap_or_default(),
+                        None => Vec::new(),
+                    };
+                    let diagnostic = self
+                        .project
+                        .diagnostic(
+                            &at,
+                            false,
+                            format!(
+                                "no resource `{resource}` in the template of {}",
+                                spec.stack
+                                    .as_deref()
+                                    .map_or("any stack".to_string(), |s| format!("stack `{s}`"))
+                            ),
+                        )
+                        .suggest(resource, known.iter().copied())
+                        .hint("a resource is named by its logical id in the template");
+                    self.diagnostics.push(diagnostic);
+                    continue;
+                }
+            }
             rules.push(super::IgnoreRule {
                 stack: spec.stack.clone(),
                 resource: spec.resource.clone(),
