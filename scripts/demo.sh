@@ -3,7 +3,8 @@
 # the example project (gapfill.yaml + stacks/ + post-deploy/), deploy it (stacks, then every
 # setting CloudFormation cannot express, checked and applied), deploy again to show that an
 # unchanged project is a fast no-op with every step in sync, change a setting by hand and
-# watch the next deploy restore exactly that one, then stop the emulator.
+# watch the next deploy restore exactly that one, find drift on both sides, plan a template
+# edit and deploy exactly the reviewed change set, then stop the emulator.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -38,6 +39,21 @@ importer=$("$gapfill" outputs --format json | "$PWD/.venv/bin/python" -c 'import
 
 step "gapfill deploy: exactly that step is applied again"
 "$gapfill" deploy --format plain
+
+step "gapfill drift: both sides checked (the emulator has no CloudFormation drift detection: said plainly)"
+"$gapfill" call lambda:PutFunctionConcurrency \
+  --input "{\"FunctionName\": \"$importer\", \"ReservedConcurrentExecutions\": 20}" >/dev/null
+"$gapfill" drift --format plain || echo "(exit $?: drift found)"
+
+step "gapfill plan after a template edit: the change set's changes, nothing executed (exit 2: changes pending)"
+planned="$PWD/.emulator/demo-plan"
+rm -rf "$planned" && mkdir -p "$planned"
+cp -r gapfill.yaml stacks post-deploy "$planned/"
+sed -i 's/VisibilityTimeout: 120/VisibilityTimeout: 300/' "$planned/stacks/data.yaml"
+"$gapfill" --project "$planned/gapfill.yaml" plan --format plain --save "$planned/reviewed.json" || echo "(exit $?: changes pending)"
+
+step "gapfill deploy --plan: exactly the reviewed change set, and the drifted setting restored"
+"$gapfill" --project "$planned/gapfill.yaml" deploy --format plain --plan "$planned/reviewed.json"
 
 step "gapfill outputs --format dotenv: for the next CI job"
 "$gapfill" outputs --format dotenv
