@@ -41,9 +41,8 @@ pub async fn run(
     } else {
         full.clone()
     };
-    let sdk = session::load_with_region(global, plan.region.as_deref(), env).await?;
-    session::require_credentials(&sdk).await?;
-    let cfn = Cfn::new(session::cloudformation(&sdk, env));
+    let aws = session::connect(global, plan.region.as_deref(), env, loaded.catalog).await?;
+    let (cfn, client) = (aws.cfn, aws.client);
     let saved = match &args.plan {
         Some(path) => Some(Arc::new(reviewed_plan(path, &plan, &cfn).await?)),
         None => None,
@@ -52,11 +51,6 @@ pub async fn run(
         Some(_) => deployed_values(&full, &cfn).await?,
         None => ValueStore::default(),
     };
-    let client = Arc::new(
-        Client::new(&sdk)
-            .map_err(|error| Error::new(format!("cannot set up the AWS client: {error}")))?
-            .catalog(loaded.catalog),
-    );
     let artifacts = artifact_store(&plan, &client);
     let reporting = Reporting::start(requested, args.junit.as_ref(), env, redactor);
     let sink = reporting.sink.clone();

@@ -5,9 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::aws::invoke::Client;
 use crate::cli::{DriftArgs, GlobalArgs};
-use crate::cloudformation::Cfn;
 use crate::commands::deployed::deployed_values;
 use crate::commands::reporting::{requested_display, Reporting};
 use crate::commands::{session, validate};
@@ -31,31 +29,20 @@ pub async fn run(
         .clone()
         .for_drift(&args.stacks, &args.steps)
         .map_err(|why| Error::new(format!("cannot check drift: {why}")))?;
-    let sdk = session::load_with_region(global, plan.region.as_deref(), env).await?;
-    session::require_credentials(&sdk).await?;
-    let cloudformation = session::cloudformation(&sdk, env);
+    let aws = session::connect(global, plan.region.as_deref(), env, loaded.catalog).await?;
     // Steps read the outputs as deployed; without steps to check, nothing needs them.
     let known = if plan.steps.is_empty() {
         Default::default()
     } else {
-        deployed_values(&full, &Cfn::new(cloudformation.clone())).await?
+        deployed_values(&full, &aws.cfn).await?
     };
-    let client = Arc::new(
-        Client::new(&sdk)
-            .map_err(|error| Error::new(format!("cannot set up the AWS client: {error}")))?
-            .catalog(loaded.catalog),
-    );
 
     let reporting = Reporting::start(requested, args.junit.as_ref(), env, redactor);
     let sink = reporting.sink.clone();
     let engine = DriftEngine {
-        stacks: StackDrift::new(
-            Cfn::new(cloudformation.clone()),
-            args.timeout,
-            plan.drift_ignore.clone(),
-        ),
+        stacks: StackDrift::new(aws.cfn.clone(), args.timeout, plan.drift_ignore.clone()),
         steps: StepRunner {
-            client,
+            client: aws.client,
             sink: sink.clone(),
             recheck: RecheckPolicy::default(),
         },

@@ -7,7 +7,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::aws::invoke::Client;
 use crate::cli::{GlobalArgs, PlanArgs};
 use crate::cloudformation::Cfn;
 use crate::commands::deployed::existing_values;
@@ -32,15 +31,9 @@ pub async fn run(
     let requested = requested_display(global.format)?;
     let loaded = validate::load_plan(global, env, redactor)?;
     let plan = loaded.plan;
-    let sdk = session::load_with_region(global, plan.region.as_deref(), env).await?;
-    session::require_credentials(&sdk).await?;
-    let cfn = Cfn::new(session::cloudformation(&sdk, env));
+    let aws = session::connect(global, plan.region.as_deref(), env, loaded.catalog).await?;
+    let (cfn, client) = (aws.cfn, aws.client);
     let (known, deployed) = existing_values(&plan, &cfn).await?;
-    let client = Arc::new(
-        Client::new(&sdk)
-            .map_err(|error| Error::new(format!("cannot set up the AWS client: {error}")))?
-            .catalog(loaded.catalog),
-    );
 
     let reporting = Reporting::start(requested, args.junit.as_ref(), env, redactor);
     let sink = reporting.sink.clone();

@@ -4,9 +4,13 @@
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+use std::sync::Arc;
+
 use crate::aws::catalog::Catalog;
 use crate::aws::error_chain::error_chain;
+use crate::aws::invoke::Client;
 use crate::cli::GlobalArgs;
+use crate::cloudformation::Cfn;
 use crate::error::Error;
 
 /// Attempts per CloudFormation call unless `AWS_MAX_ATTEMPTS` says otherwise (a profile's
@@ -59,6 +63,35 @@ pub fn cloudformation(
             .retry_config(RetryConfig::standard().with_max_attempts(CLOUDFORMATION_MAX_ATTEMPTS));
     }
     aws_sdk_cloudformation::Client::from_conf(config.build())
+}
+
+/// What a command that works on the project talks to AWS with: the configuration, with
+/// credentials checked once; the CloudFormation client; the model-driven client.
+pub struct Aws {
+    pub sdk: SdkConfig,
+    pub cfn: Cfn,
+    pub client: Arc<Client>,
+}
+
+/// Loads the configuration (a region required), checks the credentials once, and sets up both
+/// clients, the model-driven one on `catalog`.
+pub async fn connect(
+    global: &GlobalArgs,
+    project_region: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
+    catalog: Arc<Catalog>,
+) -> Result<Aws, Error> {
+    let sdk = load_with_region(global, project_region, env).await?;
+    require_credentials(&sdk).await?;
+    let cfn = Cfn::new(cloudformation(&sdk, env));
+    let client = Client::new(&sdk)
+        .map_err(|error| Error::new(format!("cannot set up the AWS client: {error}")))?
+        .catalog(catalog);
+    Ok(Aws {
+        sdk,
+        cfn,
+        client: Arc::new(client),
+    })
 }
 
 /// Like [`load`], for commands that cannot work without a region.

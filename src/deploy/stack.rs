@@ -201,12 +201,23 @@ impl StackDeploy {
             change_set: change_set_name.clone(),
             changes,
         });
+        self.execute(input, &change_set, create, started).await
+    }
+
+    /// Executes a ready change set, watches the stack to its end and reports the outcome.
+    async fn execute(
+        &self,
+        input: &StackInput,
+        change_set: &str,
+        create: bool,
+        started: Instant,
+    ) -> Result<StackResult, Failure> {
         // Events before this point (REVIEW_IN_PROGRESS of a new stack, an old stack's history)
         // are not this deploy's.
         let baseline = self.cfn.newest_event(&input.name).await?;
         let token = uuid::Uuid::new_v4().to_string();
         self.cfn
-            .execute_change_set(&input.name, &change_set, &token)
+            .execute_change_set(&input.name, change_set, &token)
             .await?;
         self.sink.emit(RunEventKind::StackExecuting {
             stack: input.name.clone(),
@@ -248,18 +259,7 @@ impl StackDeploy {
                 changes,
             });
         }
-        let baseline = self.cfn.newest_event(&input.name).await?;
-        let token = uuid::Uuid::new_v4().to_string();
-        self.cfn
-            .execute_change_set(&input.name, change_set, &token)
-            .await?;
-        self.sink.emit(RunEventKind::StackExecuting {
-            stack: input.name.clone(),
-        });
-        let end = self
-            .watch(&input.name, &input.name, baseline, started)
-            .await?;
-        self.finish(input, create, end).await
+        self.execute(input, change_set, create, started).await
     }
 
     /// Uploads a template over the inline limit; `None` when it can be sent inline.

@@ -279,22 +279,9 @@ impl Checker<'_> {
                 if !self.project.spec.stacks.contains_key(stack) {
                     let mut at = path.to_vec();
                     at.push("stack");
-                    let known: Vec<&str> = self
-                        .project
-                        .spec
-                        .stacks
-                        .keys()
-                        .map(String::as_str)
-                        .collect();
-                    let diagnostic = self
-                        .project
-                        .diagnostic(
-                            &at,
-                            false,
-                            format!("no stack named `{stack}` in the project"),
-                        )
-                        .suggest(stack, known.iter().copied())
-                        .hint(declared_list("stacks", &known));
+                    let message = format!("no stack named `{stack}` in the project");
+                    let diagnostic = self.project.diagnostic(&at, false, message);
+                    let diagnostic = self.unknown_stack(diagnostic, stack);
                     self.diagnostics.push(diagnostic);
                     continue;
                 }
@@ -347,6 +334,21 @@ impl Checker<'_> {
             });
         }
         rules
+    }
+
+    /// A diagnostic for a stack name the project does not have: a did-you-mean and the
+    /// stacks there are.
+    pub(super) fn unknown_stack(&self, diagnostic: Diagnostic, name: &str) -> Diagnostic {
+        let known: Vec<&str> = self
+            .project
+            .spec
+            .stacks
+            .keys()
+            .map(String::as_str)
+            .collect();
+        diagnostic
+            .suggest(name, known.iter().copied())
+            .hint(declared_list("stacks", &known))
     }
 
     /// Every step id of the project, in file order, each once.
@@ -582,16 +584,8 @@ impl Checker<'_> {
             // The stack exists but its template failed to load: already reported.
             return None;
         } else {
-            let known: Vec<&str> = self
-                .project
-                .spec
-                .stacks
-                .keys()
-                .map(String::as_str)
-                .collect();
-            at.diagnostic(format!("no stack named `{source}` in the project"))
-                .suggest(&source, known.iter().copied())
-                .hint(declared_list("stacks", &known))
+            let message = format!("no stack named `{source}` in the project");
+            self.unknown_stack(at.diagnostic(message), &source)
         };
         self.diagnostics.push(diagnostic);
         None

@@ -622,22 +622,9 @@ impl<'c, 'a> StepBuilder<'c, 'a> {
                     if value.is_sequence() {
                         path.push(&position);
                     }
-                    let known: Vec<&str> = self
-                        .checker
-                        .project
-                        .spec
-                        .stacks
-                        .keys()
-                        .map(String::as_str)
-                        .collect();
-                    let diagnostic = context
-                        .source
-                        .diagnostic(
-                            &path,
-                            false,
-                            format!("no stack named `{stack}` in the project"),
-                        )
-                        .suggest(stack, known.iter().copied());
+                    let message = format!("no stack named `{stack}` in the project");
+                    let diagnostic = context.source.diagnostic(&path, false, message);
+                    let diagnostic = self.checker.unknown_stack(diagnostic, stack);
                     self.push(diagnostic);
                     broken = true;
                     continue;
