@@ -116,7 +116,22 @@ fn drift_finds_exactly_the_settings_changed_by_hand_and_deploy_restores_them() {
         "{found}"
     );
     let junit = project.read("drift.xml");
-    for text in [&found.stdout, &found.stderr, &junit] {
+    let live = run(
+        &project,
+        endpoint,
+        &["drift", "--format", "live", "--debug"],
+    );
+    live.assert_code(2);
+    let markdown = run(&project, endpoint, &["drift", "--format", "markdown"]);
+    markdown.assert_code(2);
+    for text in [
+        &found.stdout,
+        &found.stderr,
+        &junit,
+        &live.stdout,
+        &live.stderr,
+        &markdown.stdout,
+    ] {
         assert!(
             !text.contains("hand-set-Zq9"),
             "the rotated token printed: {text}"

@@ -217,7 +217,22 @@ fn a_setting_changed_by_hand_plans_as_would_apply_with_expected_and_actual_and_n
     let markdown = run(&project, &endpoint, &["plan", "--format", "markdown"]);
     markdown.assert_code(2);
     assert!(markdown.stdout.starts_with("## gapfill plan"), "{markdown}");
-    for text in [&output.stdout, &json.stdout, &json.stderr, &markdown.stdout] {
+    let live = run(
+        &project,
+        &endpoint,
+        &["plan", "--format", "live", "--debug", "--junit", "plan.xml"],
+    );
+    live.assert_code(2);
+    let junit = project.read("plan.xml");
+    for text in [
+        &output.stdout,
+        &json.stdout,
+        &json.stderr,
+        &markdown.stdout,
+        &live.stdout,
+        &live.stderr,
+        &junit,
+    ] {
         assert!(!text.contains("Vx8!"), "the secret printed: {text}");
         assert!(
             !text.contains("hand-rotated-Qm3"),
