@@ -3,7 +3,8 @@
 #
 #   scripts/bench.sh            the example project, a 3-stack and a generated 20-stack project,
 #                               then `gapfill call` (scripts/bench_call.sh), then the example's
-#                               post-deploy steps (scripts/bench_steps.sh)
+#                               post-deploy steps (scripts/bench_steps.sh), then `plan` and
+#                               `drift` (scripts/bench_plan_drift.sh)
 #
 # For each: wall time of a fresh deploy and of a no-op re-deploy, AWS API calls per stack
 # (HTTP requests the emulator served), and peak RSS of gapfill.
@@ -53,43 +54,9 @@ report() {
   printf '%-22s %6s %9.2fs %8.1f %7sMB %9.2fs %8.1f %7sMB\n' "$name" "$stacks" "$fw" "$(echo "$fc / $stacks" | bc -l)" "$fr" "$nw" "$(echo "$nc / $stacks" | bc -l)" "$nr"
 }
 
-generate() {
-  local dir=$1
-  mkdir -p "$dir/stacks"
-  cat >"$dir/stacks/queue.yaml" <<'YAML'
-Parameters:
-  Upstream: {Type: String, Default: none}
-Resources:
-  Queue:
-    Type: AWS::SQS::Queue
-    Properties:
-      Tags: [{Key: upstream, Value: !Ref Upstream}]
-Outputs:
-  QueueArn: {Value: !GetAtt Queue.Arn}
-YAML
-  {
-    echo "project: bench20"
-    echo "stacks:"
-    # Four chains of three stacks, and eight independent stacks.
-    for chain in 1 2 3 4; do
-      for link in 1 2 3; do
-        echo "  bench-chain$chain-$link:"
-        echo "    template: stacks/queue.yaml"
-        if [ "$link" -gt 1 ]; then
-          echo "    parameters: { Upstream: \"\${bench-chain$chain-$((link - 1)).QueueArn}\" }"
-        fi
-      done
-    done
-    for solo in $(seq 1 8); do
-      echo "  bench-solo$solo:"
-      echo "    template: stacks/queue.yaml"
-    done
-  } >"$dir/gapfill.yaml"
-}
-
 generated="$root/.emulator/bench20"
 rm -rf "$generated"
-generate "$generated"
+scripts/bench20.sh "$generated"
 
 # The issue's reference shape: two stacks whose outputs feed a third.
 three="$root/.emulator/bench3"
@@ -122,3 +89,7 @@ scripts/bench_call.sh
 echo
 echo "== post-deploy steps"
 scripts/bench_steps.sh
+
+echo
+echo "== plan and drift"
+scripts/bench_plan_drift.sh
