@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::cli::{GlobalArgs, PlanArgs};
 use crate::cloudformation::Cfn;
-use crate::commands::deployed::existing_values;
+use crate::commands::deployed::existing_stacks;
 use crate::commands::reporting::{requested_display, Reporting};
 use crate::commands::{session, validate};
 use crate::error::Error;
@@ -33,7 +33,8 @@ pub async fn run(
     let plan = loaded.plan;
     let aws = session::connect(global, plan.region.as_deref(), env, loaded.catalog).await?;
     let (cfn, client) = (aws.cfn, aws.client);
-    let (known, deployed) = existing_values(&plan, &cfn).await?;
+    let (known, deployed) = existing_stacks(&plan, &cfn).await?;
+    let deployed = Arc::new(deployed);
 
     let reporting = Reporting::start(requested, args.junit.as_ref(), env, redactor);
     let sink = reporting.sink.clone();
@@ -45,13 +46,14 @@ pub async fn run(
             keep: args.save.is_some(),
             ledger: ledger.clone(),
             timeout: args.timeout,
+            deployed: Arc::clone(&deployed),
         },
         steps: StepRunner {
             client,
             sink: sink.clone(),
             recheck: RecheckPolicy::default(),
         },
-        deployed: Arc::new(deployed),
+        deployed,
     };
     let concurrency = usize::from(args.max_concurrency);
     let result = tokio::select! {

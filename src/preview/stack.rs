@@ -5,12 +5,15 @@
 //! Every change set made and not kept is in the [`ChangeSetLedger`] until it is deleted, so an
 //! interrupted plan can delete what it left.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use crate::cloudformation::{is_empty_change_set, Cfn, CfnError, ChangeSetRequest, ChangeSetState};
+use crate::cloudformation::{
+    is_empty_change_set, Cfn, CfnError, ChangeSetRequest, ChangeSetState, DeployedStack,
+};
 use crate::deploy::compare::matches_deployed;
 use crate::deploy::{StackInput, StackResult};
 use crate::events::{EventSink, ResourceChange, RunEventKind, StackOutcome};
@@ -55,6 +58,8 @@ pub struct StackPreview {
     pub ledger: ChangeSetLedger,
     /// How long a change set may take to be ready.
     pub timeout: Duration,
+    /// The stacks as deployed when the plan started (read once, for every stack).
+    pub deployed: Arc<HashMap<String, DeployedStack>>,
 }
 
 impl StackPreview {
@@ -73,11 +78,7 @@ impl StackPreview {
     }
 
     async fn preview(&self, input: &StackInput) -> Result<StackResult, CfnError> {
-        let deployed = self
-            .cfn
-            .describe(&input.name)
-            .await?
-            .filter(|stack| stack.status != "REVIEW_IN_PROGRESS");
+        let deployed = self.deployed.get(&input.name).cloned();
         let outputs = deployed
             .as_ref()
             .map(|stack| stack.outputs.clone())

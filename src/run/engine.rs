@@ -97,7 +97,7 @@ pub struct PlanEngine {
     pub steps: StepRunner,
     /// Stacks that exist now, so a stack whose parameters cannot be known yet is still
     /// told apart as a create or an update.
-    pub deployed: Arc<std::collections::BTreeSet<String>>,
+    pub deployed: Arc<std::collections::HashMap<String, crate::cloudformation::DeployedStack>>,
 }
 
 impl Engine for PlanEngine {
@@ -117,7 +117,7 @@ impl Engine for PlanEngine {
         Some(match node {
             NodeKey::Stack(name) => NodeResult::Stack(StackResult {
                 outcome: StackOutcome::WouldChange {
-                    create: !self.deployed.contains(name),
+                    create: !self.deployed.contains_key(name),
                     kept: None,
                 },
                 outputs: IndexMap::new(),
