@@ -83,6 +83,28 @@ pub enum Command {
     Call(CallArgs),
     /// Check the project, its templates and references without calling AWS.
     Validate(ValidateArgs),
+    /// Print a completion script for a shell: `gapfill completions bash >
+    /// ~/.local/share/bash-completion/completions/gapfill`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), generated from this command line: `gapfill man | man -l -`.
+    Man(ManArgs),
+}
+
+/// `gapfill completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `gapfill man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write a page per command into DIR (gapfill.1, gapfill-deploy.1, ...) instead of printing
+    /// gapfill(1).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Call any AWS API operation.

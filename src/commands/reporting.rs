@@ -1,5 +1,6 @@
-//! The reporters of a run, shared by `deploy` and `drift`: the display the terminal or CI
-//! asks for, plus the JUnit file, fed one channel of events; finished when the run is over.
+//! The reporters of a run, shared by `deploy`, `plan` and `drift`: the display the terminal or
+//! CI asks for, plus the JUnit file and, in GitHub Actions, the step summary, fed one channel
+//! of events; finished when the run is over.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -8,6 +9,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::cli::Format;
+use crate::commands::github::GitHub;
 use crate::error::Error;
 use crate::events::EventSink;
 use crate::redact::Redactor;
@@ -38,13 +40,14 @@ pub fn requested_display(format: Format) -> Result<Requested, Error> {
 }
 
 impl Reporting {
-    /// Starts the reporters: the display (live, lines, JSON or Markdown) and the JUnit file if
-    /// asked.
+    /// Starts the reporters: the display (live, lines, JSON or Markdown), the JUnit file if
+    /// asked, and in a GitHub Actions job the Markdown report appended to the step summary.
     pub fn start(
         requested: Requested,
         junit: Option<&PathBuf>,
         env: &dyn Fn(&str) -> Option<String>,
         redactor: &Redactor,
+        github: Option<&GitHub>,
     ) -> Reporting {
         let display = display::resolve(
             requested,
@@ -53,10 +56,20 @@ impl Reporting {
         );
         let (sink, receiver) = EventSink::channel();
         let tick = (display == Display::Live).then_some(Duration::from_millis(100));
-        let mut reporters = vec![reporter(display, redactor)];
+        let mut reporters = vec![reporter(display, redactor, github.is_some())];
         if let Some(path) = junit {
             reporters
                 .push(Box::new(Junit::new(path.clone(), redactor.clone())) as Box<dyn Reporter>);
+        }
+        if let Some(path) = github.and_then(|github| github.step_summary.as_ref()) {
+            match step_summary(path, redactor) {
+                Ok(summary) => reporters.push(summary),
+                // A summary is worth a warning, never a failed deploy.
+                Err(error) => tracing::warn!(
+                    "cannot write the step summary $GITHUB_STEP_SUMMARY `{}`: {error}",
+                    path.display()
+                ),
+            }
         }
         let task = tokio::spawn(report::drive(
             receiver,
@@ -79,7 +92,16 @@ impl Reporting {
     }
 }
 
-fn reporter(display: Display, redactor: &Redactor) -> Box<dyn Reporter> {
+/// The Markdown report, appended to the step summary file when the run is over.
+fn step_summary(path: &PathBuf, redactor: &Redactor) -> std::io::Result<Box<dyn Reporter>> {
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)?;
+    Ok(Box::new(Markdown::new(file, redactor.clone())))
+}
+
+fn reporter(display: Display, redactor: &Redactor, github: bool) -> Box<dyn Reporter> {
     let stdout = std::io::stdout();
     match display {
         Display::Live => {
@@ -87,7 +109,7 @@ fn reporter(display: Display, redactor: &Redactor) -> Box<dyn Reporter> {
                 terminal_size::terminal_size().map_or(100, |(width, _)| usize::from(width.0));
             Box::new(Live::new(stdout, redactor.clone(), columns))
         }
-        Display::Lines => Box::new(Lines::new(stdout, redactor.clone())),
+        Display::Lines => Box::new(Lines::new(stdout, redactor.clone()).github(github)),
         Display::Json => Box::new(Json::new(stdout, redactor.clone())),
         Display::Markdown => Box::new(Markdown::new(stdout, redactor.clone())),
     }
