@@ -90,7 +90,10 @@ impl Redactor {
             let Ok(mut registry) = self.registry.write() else {
                 return true;
             };
-            let new: Vec<String> = escaped_forms(value)
+            let mut forms = escaped_forms(value);
+            // The value as written first: observers hear of it before its escaped forms.
+            forms.sort_by_key(|form| form != value);
+            let new: Vec<String> = forms
                 .into_iter()
                 .filter(|form| !registry.secrets.contains(form))
                 .collect();
