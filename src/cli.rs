@@ -60,7 +60,8 @@ pub enum Format {
     Plain,
     Json,
     /// One Markdown document when the run is over, for a pull-request comment or GitHub's
-    /// step summary (`>> "$GITHUB_STEP_SUMMARY"`); `outputs` prints plain text.
+    /// step summary (in GitHub Actions the step summary gets it anyway); `outputs` prints
+    /// plain text.
     Markdown,
     Env,
     Dotenv,

@@ -92,12 +92,16 @@ impl Reporting {
     }
 }
 
-/// The Markdown report, appended to the step summary file when the run is over.
+/// The Markdown report, appended to the step summary file when the run is over; after a
+/// blank line when the step already wrote to it (a second gapfill command, an echo).
 fn step_summary(path: &PathBuf, redactor: &Redactor) -> std::io::Result<Box<dyn Reporter>> {
-    let file = std::fs::OpenOptions::new()
+    let mut file = std::fs::OpenOptions::new()
         .append(true)
         .create(true)
         .open(path)?;
+    if file.metadata()?.len() > 0 {
+        std::io::Write::write_all(&mut file, b"\n")?;
+    }
     Ok(Box::new(Markdown::new(file, redactor.clone())))
 }
 
