@@ -3,7 +3,7 @@
 //! of events; finished when the run is over.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use crate::cli::Format;
 use crate::commands::github::GitHub;
 use crate::error::Error;
-use crate::events::EventSink;
+use crate::events::{EventSink, RunEvent};
 use crate::redact::Redactor;
 use crate::report::display::{self, Display, Requested};
 use crate::report::markdown::Markdown;
@@ -94,7 +94,7 @@ impl Reporting {
 
 /// The Markdown report, appended to the step summary file when the run is over; after a
 /// blank line when the step already wrote to it (a second gapfill command, an echo).
-fn step_summary(path: &PathBuf, redactor: &Redactor) -> std::io::Result<Box<dyn Reporter>> {
+fn step_summary(path: &Path, redactor: &Redactor) -> std::io::Result<Box<dyn Reporter>> {
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .create(true)
@@ -102,7 +102,41 @@ fn step_summary(path: &PathBuf, redactor: &Redactor) -> std::io::Result<Box<dyn 
     if file.metadata()?.len() > 0 {
         std::io::Write::write_all(&mut file, b"\n")?;
     }
-    Ok(Box::new(Markdown::new(file, redactor.clone())))
+    Ok(Box::new(StepSummary {
+        markdown: Markdown::new(file, redactor.clone()),
+        path: path.to_path_buf(),
+    }))
+}
+
+/// The step summary's reporter: a summary that cannot be written is a warning, never a
+/// failed run (the deploy happened; its outputs must still be written).
+struct StepSummary {
+    markdown: Markdown<std::fs::File>,
+    path: PathBuf,
+}
+
+impl StepSummary {
+    fn forgive(&self, result: std::io::Result<()>) -> std::io::Result<()> {
+        if let Err(error) = result {
+            tracing::warn!(
+                "cannot write the step summary $GITHUB_STEP_SUMMARY `{}`: {error}",
+                self.path.display()
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Reporter for StepSummary {
+    fn event(&mut self, event: &RunEvent) -> std::io::Result<()> {
+        let result = self.markdown.event(event);
+        self.forgive(result)
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        let result = self.markdown.finish();
+        self.forgive(result)
+    }
 }
 
 fn reporter(display: Display, redactor: &Redactor, github: bool) -> Box<dyn Reporter> {
@@ -133,5 +167,23 @@ mod tests {
         );
         assert!(requested_display(Format::Dotenv).is_err());
         assert_eq!(outputs_format(Format::Markdown), OutputsFormat::Text);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_step_summary_that_cannot_be_written_never_fails_the_run() {
+        let mut summary = step_summary(Path::new("/dev/full"), &Redactor::default()).unwrap();
+        let event = RunEvent {
+            at: chrono::Utc::now(),
+            elapsed: Duration::ZERO,
+            kind: crate::events::RunEventKind::RunFinished {
+                stats: Default::default(),
+                stacks: vec![],
+                steps: vec![],
+            },
+        };
+        summary.event(&event).unwrap();
+        summary.finish().unwrap();
+        assert!(step_summary(Path::new("/nonexistent/dir/summary"), &Redactor::default()).is_err());
     }
 }
