@@ -60,7 +60,8 @@ pub enum Format {
     Plain,
     Json,
     /// One Markdown document when the run is over, for a pull-request comment or GitHub's
-    /// step summary (`>> "$GITHUB_STEP_SUMMARY"`); `outputs` prints plain text.
+    /// step summary (in GitHub Actions the step summary gets it anyway); `outputs` prints
+    /// plain text.
     Markdown,
     Env,
     Dotenv,
@@ -83,6 +84,28 @@ pub enum Command {
     Call(CallArgs),
     /// Check the project, its templates and references without calling AWS.
     Validate(ValidateArgs),
+    /// Print a completion script for a shell: `gapfill completions bash >
+    /// ~/.local/share/bash-completion/completions/gapfill`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), generated from this command line: `gapfill man | man -l -`.
+    Man(ManArgs),
+}
+
+/// `gapfill completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `gapfill man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write a page per command into DIR (gapfill.1, gapfill-deploy.1, ...) instead of printing
+    /// gapfill(1).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Call any AWS API operation.

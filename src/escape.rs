@@ -1,6 +1,6 @@
 //! Text escaping for the formats gapfill writes (XML, shell single quotes, dotenv double
-//! quotes, Markdown). One place, because the redactor must mask a secret in exactly the form
-//! each output writes it.
+//! quotes, Markdown, GitHub Actions workflow commands). One place, because the redactor must
+//! mask a secret in exactly the form each output writes it.
 
 /// `text` with XML's five special characters as entities (safe in elements and attributes).
 pub fn xml(text: &str) -> String {
@@ -43,6 +43,22 @@ pub fn markdown(text: &str) -> String {
     escaped
 }
 
+/// `text` as the data of a GitHub Actions workflow command (`::error::DATA`,
+/// `::add-mask::DATA`): `%`, carriage return and line feed percent-encoded, as the runner
+/// decodes them, so a value stays one command line.
+pub fn github_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// `text` as a property value of a GitHub Actions workflow command
+/// (`::error file=F,title=T::...`): as [`github_data`], and `:` and `,` too, which would end
+/// the value.
+pub fn github_property(text: &str) -> String {
+    github_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,6 +71,11 @@ mod tests {
         assert_eq!(
             markdown("a|b `c` *d* <e> & $f\r\ng"),
             r"a\|b \`c\` \*d\* \<e\> \& \$f<br>g"
+        );
+        assert_eq!(github_data("100%\r\nok: a,b"), "100%25%0D%0Aok: a,b");
+        assert_eq!(
+            github_property("100%\r\nok: a,b"),
+            "100%25%0D%0Aok%3A a%2Cb"
         );
     }
 }

@@ -42,6 +42,7 @@ use std::io::Write;
 use clap::Parser;
 
 use cli::{Cli, Command};
+use commands::github::GitHub;
 use error::Error;
 use redact::Redactor;
 
@@ -60,7 +61,14 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
             };
         }
     };
+    let env = |name: &str| std::env::var(name).ok();
     let redactor = Redactor::default();
+    // Decided once: a GitHub Actions job masks every secret with the runner from here on,
+    // before anything can print one.
+    let github = commands::github::GitHub::detect(&env, &cli);
+    if let Some(github) = &github {
+        github.mask_secrets(&redactor);
+    }
     logging::init(cli.global.verbose, cli.global.debug, redactor.clone());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -72,11 +80,13 @@ pub fn main_with_args(args: Vec<OsString>) -> i32 {
             return exit_code::ERROR;
         }
     };
-    let env = |name: &str| std::env::var(name).ok();
-    match runtime.block_on(dispatch(&cli, &env, &redactor)) {
+    match runtime.block_on(dispatch(&cli, &env, &redactor, github.as_ref())) {
         Ok(code) => code,
         Err(Error::BrokenPipe) => exit_code::SUCCESS,
         Err(error) => {
+            if let Some(github) = &github {
+                github.annotate_error(&error, &redactor);
+            }
             let text = error.to_string();
             let _ = writeln!(std::io::stderr(), "{}", redactor.redact(&text));
             exit_code::ERROR
@@ -88,14 +98,19 @@ async fn dispatch(
     cli: &Cli,
     env: &dyn Fn(&str) -> Option<String>,
     redactor: &Redactor,
+    github: Option<&GitHub>,
 ) -> Result<i32, Error> {
     let mut stdout = std::io::stdout();
     match &cli.command {
-        Command::Deploy(args) => commands::deploy::run(&cli.global, args, env, redactor).await,
+        Command::Deploy(args) => {
+            commands::deploy::run(&cli.global, args, env, redactor, github).await
+        }
         Command::Validate(args) => {
             commands::validate::run(&cli.global, args, env, redactor, &mut stdout)
         }
-        Command::Outputs => commands::outputs::run(&cli.global, env, redactor, &mut stdout).await,
+        Command::Outputs => {
+            commands::outputs::run(&cli.global, env, redactor, github, &mut stdout).await
+        }
         Command::Call(args) => {
             let hints = commands::session::project_hints(&cli.global.project);
             let sdk = commands::session::load(&cli.global, hints.region.as_deref(), env).await?;
@@ -105,7 +120,11 @@ async fn dispatch(
                 .map_err(Error::from)?;
             Ok(exit_code::SUCCESS)
         }
-        Command::Drift(args) => commands::drift::run(&cli.global, args, env, redactor).await,
-        Command::Plan(args) => commands::plan::run(&cli.global, args, env, redactor).await,
+        Command::Drift(args) => {
+            commands::drift::run(&cli.global, args, env, redactor, github).await
+        }
+        Command::Plan(args) => commands::plan::run(&cli.global, args, env, redactor, github).await,
+        Command::Completions(args) => commands::generate::completions(args, &mut stdout),
+        Command::Man(args) => commands::generate::man(args, &mut stdout),
     }
 }

@@ -38,7 +38,14 @@ const LAYERS: &[(&str, May)] = &[
     (
         "run",
         May::Use(&[
-            "deploy", "drift", "preview", "steps", "events", "plan", "redact",
+            "cloudformation",
+            "deploy",
+            "drift",
+            "preview",
+            "steps",
+            "events",
+            "plan",
+            "redact",
         ]),
     ),
     ("report", May::Use(&["escape", "events", "redact"])),

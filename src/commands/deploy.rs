@@ -7,6 +7,7 @@ use crate::aws::invoke::Client;
 use crate::cli::{DeployArgs, GlobalArgs};
 use crate::cloudformation::Cfn;
 use crate::commands::deployed::deployed_values;
+use crate::commands::github::GitHub;
 use crate::commands::reporting::{requested_display, Reporting};
 use crate::commands::{outputs, session, validate};
 use crate::deploy::artifacts::ArtifactStore;
@@ -24,6 +25,7 @@ pub async fn run(
     args: &DeployArgs,
     env: &dyn Fn(&str) -> Option<String>,
     redactor: &Redactor,
+    github: Option<&GitHub>,
 ) -> Result<i32, Error> {
     let requested = requested_display(global.format)?;
     let loaded = validate::load_plan(global, env, redactor)?;
@@ -52,7 +54,7 @@ pub async fn run(
         None => ValueStore::default(),
     };
     let artifacts = artifact_store(&plan, &client);
-    let reporting = Reporting::start(requested, args.junit.as_ref(), env, redactor);
+    let reporting = Reporting::start(requested, args.junit.as_ref(), env, redactor, github);
     let sink = reporting.sink.clone();
 
     let engine = DeployEngine {
@@ -88,12 +90,12 @@ pub async fn run(
     drop(sink);
     reporting.finish().await?;
 
+    let deployed = deployed_outputs(&plan, &result.values.outputs);
     if let Some(path) = &args.outputs_file {
-        outputs::write_file(
-            path,
-            &deployed_outputs(&plan, &result.values.outputs),
-            redactor,
-        )?;
+        outputs::write_file(path, &deployed, redactor)?;
+    }
+    if let Some(github) = github {
+        github.write_outputs(&deployed, redactor)?;
     }
     Ok(if result.stats.succeeded() {
         crate::exit_code::SUCCESS

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::cli::{DriftArgs, GlobalArgs};
 use crate::commands::deployed::deployed_values;
+use crate::commands::github::GitHub;
 use crate::commands::reporting::{requested_display, Reporting};
 use crate::commands::{session, validate};
 use crate::drift::StackDrift;
@@ -21,6 +22,7 @@ pub async fn run(
     args: &DriftArgs,
     env: &dyn Fn(&str) -> Option<String>,
     redactor: &Redactor,
+    github: Option<&GitHub>,
 ) -> Result<i32, Error> {
     let requested = requested_display(global.format)?;
     let loaded = validate::load_plan(global, env, redactor)?;
@@ -37,7 +39,7 @@ pub async fn run(
         deployed_values(&full, &aws.cfn).await?
     };
 
-    let reporting = Reporting::start(requested, args.junit.as_ref(), env, redactor);
+    let reporting = Reporting::start(requested, args.junit.as_ref(), env, redactor, github);
     let sink = reporting.sink.clone();
     let engine = DriftEngine {
         stacks: StackDrift::new(aws.cfn.clone(), args.timeout, plan.drift_ignore.clone()),

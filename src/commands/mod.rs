@@ -4,6 +4,8 @@ pub mod call;
 pub mod deploy;
 pub mod deployed;
 pub mod drift;
+pub mod generate;
+pub mod github;
 pub mod outputs;
 pub mod plan;
 pub mod reporting;

@@ -1,4 +1,5 @@
-//! `gapfill outputs`: the deployed stacks' outputs, for people or for the next CI job.
+//! `gapfill outputs`: the deployed stacks' outputs, for people or for the next CI job (in
+//! GitHub Actions, also as the step's outputs).
 
 use std::io::Write;
 
@@ -6,6 +7,7 @@ use indexmap::IndexMap;
 
 use crate::cli::{Format, GlobalArgs};
 use crate::cloudformation::Cfn;
+use crate::commands::github::GitHub;
 use crate::commands::{session, validate};
 use crate::error::Error;
 use crate::redact::Redactor;
@@ -26,6 +28,7 @@ pub async fn run(
     global: &GlobalArgs,
     env: &dyn Fn(&str) -> Option<String>,
     redactor: &Redactor,
+    github: Option<&GitHub>,
     out: &mut dyn Write,
 ) -> Result<i32, Error> {
     let plan = validate::load_plan(global, env, redactor)?.plan;
@@ -50,6 +53,9 @@ pub async fn run(
     let text = render(&stacks, outputs_format(global.format));
     out.write_all(redactor.redact(&text).as_bytes())
         .map_err(Error::output)?;
+    if let Some(github) = github {
+        github.write_outputs(&stacks, redactor)?;
+    }
     if !missing.is_empty() {
         return Err(
             Error::new(format!("not deployed yet: {}", missing.join(", ")))

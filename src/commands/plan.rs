@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::cli::{GlobalArgs, PlanArgs};
 use crate::cloudformation::Cfn;
 use crate::commands::deployed::existing_stacks;
+use crate::commands::github::GitHub;
 use crate::commands::reporting::{requested_display, Reporting};
 use crate::commands::{session, validate};
 use crate::error::Error;
@@ -27,6 +28,7 @@ pub async fn run(
     args: &PlanArgs,
     env: &dyn Fn(&str) -> Option<String>,
     redactor: &Redactor,
+    github: Option<&GitHub>,
 ) -> Result<i32, Error> {
     let requested = requested_display(global.format)?;
     let loaded = validate::load_plan(global, env, redactor)?;
@@ -36,7 +38,7 @@ pub async fn run(
     let (known, deployed) = existing_stacks(&plan, &cfn).await?;
     let deployed = Arc::new(deployed);
 
-    let reporting = Reporting::start(requested, args.junit.as_ref(), env, redactor);
+    let reporting = Reporting::start(requested, args.junit.as_ref(), env, redactor, github);
     let sink = reporting.sink.clone();
     let ledger = ChangeSetLedger::default();
     let engine = PlanEngine {

@@ -10,12 +10,22 @@
 //! 2026-11-24T08:00:01Z warm  applying lambda:PutFunctionConcurrency
 //! 2026-11-24T08:00:02Z warm  applied
 //! ```
+//!
+//! In GitHub Actions (told, never detected here: [`Lines::github`]), also:
+//! - an annotation under each stack or step that failed (`::error`) or drifted (`::warning`),
+//!   and a `::notice` when a plan has changes pending;
+//! - the recap at the end as one collapsed group per stack and per step, titled with its
+//!   result line and holding every line it printed during the run. Stacks and steps run in
+//!   parallel, so their lines interleave while the run goes on: only the recap, written once
+//!   everything is over, can show each one's lines together.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
-use crate::events::{Difference, RunEvent, RunEventKind, StackOutcome, StepOutcome};
+use crate::events::{Difference, RunEvent, RunEventKind, RunStats, StackOutcome, StepOutcome};
 use crate::redact::Redactor;
 
+use super::github::{self, Annotation, Level};
 use super::{
     plan_text, resource_drift_lines, resource_event_text, seconds, summary_text, Reporter,
 };
@@ -27,6 +37,10 @@ pub struct Lines<W: Write + Send> {
     width: usize,
     /// The run's command, from `RunStarted`: `drift` runs close with their own summary.
     command: String,
+    /// Whether the run is a GitHub Actions job: annotations and groups.
+    github: bool,
+    /// In GitHub Actions, every line each stack and step printed, masked, for its group.
+    history: HashMap<String, Vec<String>>,
 }
 
 impl<W: Write + Send> Lines<W> {
@@ -36,14 +50,57 @@ impl<W: Write + Send> Lines<W> {
             redactor,
             width: 0,
             command: String::new(),
+            github: false,
+            history: HashMap::new(),
         }
+    }
+
+    /// Writes for a GitHub Actions job: annotations for what failed or drifted, the recap as
+    /// groups.
+    pub fn github(mut self, github: bool) -> Lines<W> {
+        self.github = github;
+        self
     }
 
     /// A line about one stack or step: its name in a column as wide as the longest name.
     fn line(&mut self, event: &RunEvent, name: &str, text: &str) -> io::Result<()> {
         let at = event.at.format("%Y-%m-%dT%H:%M:%SZ");
         let line = format!("{at} {name:<width$}  {text}", width = self.width);
-        writeln!(self.out, "{}", self.redactor.redact(line.trim_end()))
+        let line = self.redactor.redact(line.trim_end()).into_owned();
+        writeln!(self.out, "{line}")?;
+        if self.github {
+            self.history.entry(name.to_string()).or_default().push(line);
+        }
+        Ok(())
+    }
+
+    /// An annotation, in GitHub Actions only; title and message masked before encoding.
+    fn annotate(&mut self, annotation: Option<Annotation>) -> io::Result<()> {
+        let Some(mut annotation) = annotation.filter(|_| self.github) else {
+            return Ok(());
+        };
+        annotation.message = self.redactor.redact(&annotation.message).into_owned();
+        annotation.title = annotation
+            .title
+            .map(|title| self.redactor.redact(&title).into_owned());
+        writeln!(self.out, "{}", self.redactor.redact(&annotation.render()))
+    }
+
+    /// The recap's line for one stack or step; in GitHub Actions, a group titled with it that
+    /// holds the lines it printed.
+    fn recap(&mut self, event: &RunEvent, name: &str, label: &str) -> io::Result<()> {
+        let lines = match self.history.remove(name) {
+            Some(lines) if self.github => lines,
+            _ => return self.line(event, name, &format!("result: {label}")),
+        };
+        let at = event.at.format("%Y-%m-%dT%H:%M:%SZ");
+        let title = format!("{at} {name:<width$}  result: {label}", width = self.width);
+        writeln!(self.out, "{}", github::group(&self.redactor.redact(&title)))?;
+        for line in lines {
+            // Masked when printed; again, for secrets learned since.
+            writeln!(self.out, "{}", self.redactor.redact(&line))?;
+        }
+        writeln!(self.out, "{}", github::END_GROUP)
     }
 
     /// A line about the whole run, with no name column.
@@ -140,6 +197,7 @@ impl<W: Write + Send> Reporter for Lines<W> {
                 {
                     self.line(event, stack, &format!("hint: {hint}"))?;
                 }
+                self.annotate(stack_annotation(stack, outcome))?;
             }
             RunEventKind::StepStarted { step, call } => {
                 self.line(event, step, &format!("started ({call})"))?
@@ -161,6 +219,7 @@ impl<W: Write + Send> Reporter for Lines<W> {
                 for detail in step_outcome_details(outcome) {
                     self.line(event, step, &detail)?;
                 }
+                self.annotate(step_annotation(step, outcome))?;
             }
             RunEventKind::RunFinished {
                 stats,
@@ -168,17 +227,97 @@ impl<W: Write + Send> Reporter for Lines<W> {
                 steps,
             } => {
                 for (stack, outcome) in stacks {
-                    self.line(event, stack, &format!("result: {}", outcome.label()))?;
+                    self.recap(event, stack, outcome.label())?;
                 }
                 for (step, outcome) in steps {
-                    self.line(event, step, &format!("result: {}", outcome.label()))?;
+                    self.recap(event, step, outcome.label())?;
                 }
                 let summary = summary_text(&self.command, stats, event.elapsed);
                 self.run_line(event, &summary)?;
+                self.annotate(run_annotation(&self.command, stats, &summary))?;
             }
         }
         self.out.flush()
     }
+}
+
+/// The annotation a stack's outcome deserves in GitHub Actions: an error when it failed, a
+/// warning when it drifted (differences that count only).
+fn stack_annotation(stack: &str, outcome: &StackOutcome) -> Option<Annotation> {
+    match outcome {
+        StackOutcome::Failed { reason, hint } => {
+            let message = match hint {
+                Some(hint) => format!("{reason}\nhint: {hint}"),
+                None => reason.clone(),
+            };
+            Some(Annotation::new(
+                Level::Error,
+                format!("stack {stack} failed"),
+                message,
+            ))
+        }
+        StackOutcome::Drifted { resources } if resources.iter().any(|r| r.counts()) => {
+            let message = std::iter::once(outcome_text(outcome))
+                .chain(resource_drift_lines(resources))
+                .collect::<Vec<_>>()
+                .join("\n");
+            Some(Annotation::new(
+                Level::Warning,
+                format!("stack {stack} drifted"),
+                message,
+            ))
+        }
+        StackOutcome::Created
+        | StackOutcome::Updated
+        | StackOutcome::Unchanged { .. }
+        | StackOutcome::Skipped { .. }
+        | StackOutcome::InSync
+        | StackOutcome::Drifted { .. }
+        | StackOutcome::NotChecked { .. }
+        | StackOutcome::WouldChange { .. } => None,
+    }
+}
+
+/// The annotation a step's outcome deserves in GitHub Actions: an error when it failed, a
+/// warning when it drifted; the differences under the message (secret ones say only that
+/// they differ).
+fn step_annotation(step: &str, outcome: &StepOutcome) -> Option<Annotation> {
+    let (level, title, first) = match outcome {
+        StepOutcome::Failed { reason, .. } => {
+            (Level::Error, format!("step {step} failed"), reason.clone())
+        }
+        StepOutcome::Drifted { differences } => (
+            Level::Warning,
+            format!("step {step} drifted"),
+            format!("{} difference(s)", differences.len()),
+        ),
+        StepOutcome::InSync
+        | StepOutcome::Applied
+        | StepOutcome::ActionRun
+        | StepOutcome::NotRun { .. }
+        | StepOutcome::Skipped { .. }
+        | StepOutcome::NotCheckable
+        | StepOutcome::WouldApply { .. }
+        | StepOutcome::WouldRun
+        | StepOutcome::DecidedAtDeploy { .. } => return None,
+    };
+    let message = std::iter::once(first)
+        .chain(step_outcome_details(outcome))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Some(Annotation::new(level, title, message))
+}
+
+/// The annotation a whole run deserves in GitHub Actions: a notice when a plan has changes
+/// pending (failures and drift are annotated where they happen).
+fn run_annotation(command: &str, stats: &RunStats, summary: &str) -> Option<Annotation> {
+    (command == "plan" && stats.changes_pending()).then(|| {
+        Annotation::new(
+            Level::Notice,
+            "gapfill plan: changes pending",
+            summary.to_string(),
+        )
+    })
 }
 
 /// The sign of a change set action, as `plan` and `deploy` show it.
@@ -557,5 +696,159 @@ mod tests {
         assert!(!text.contains("hunter22"), "{text}");
         assert!(!text.contains("old-value-9"), "{text}");
         assert!(!text.contains("s3cr3t"), "{text}");
+    }
+
+    #[test]
+    fn in_github_actions_failures_are_annotated_and_the_recap_groups_each_node_s_lines() {
+        let redactor = Redactor::default();
+        redactor.add("s3cr3t");
+        let mut out = Vec::new();
+        let mut lines = Lines::new(&mut out, redactor).github(true);
+        let events = [
+            RunEventKind::RunStarted {
+                command: "deploy".into(),
+                project: "demo".into(),
+                stacks: vec!["data".into(), "api".into()],
+                steps: vec!["token".into()],
+            },
+            RunEventKind::StackStarted {
+                stack: "data".into(),
+            },
+            RunEventKind::StackStarted {
+                stack: "api".into(),
+            },
+            RunEventKind::StackFinished {
+                stack: "api".into(),
+                outcome: StackOutcome::Failed {
+                    reason: "CREATE_FAILED Fn (AWS::Lambda::Function): 100% bad, token s3cr3t"
+                        .into(),
+                    hint: Some("fix: it".into()),
+                },
+                outputs: IndexMap::new(),
+            },
+            RunEventKind::StackFinished {
+                stack: "data".into(),
+                outcome: StackOutcome::Created,
+                outputs: IndexMap::new(),
+            },
+            RunEventKind::StepFinished {
+                step: "token".into(),
+                outcome: StepOutcome::Failed {
+                    reason: "AccessDenied".into(),
+                    hint: None,
+                    differences: vec![difference("Parameter.Value", "\"s3cr3t\"", None, true)],
+                },
+            },
+            RunEventKind::RunFinished {
+                stats: RunStats {
+                    stacks: StackStats {
+                        created: 1,
+                        failed: 1,
+                        ..StackStats::default()
+                    },
+                    steps: StepStats {
+                        failed: 1,
+                        ..StepStats::default()
+                    },
+                },
+                stacks: vec![
+                    ("data".into(), StackOutcome::Created),
+                    (
+                        "api".into(),
+                        StackOutcome::Failed {
+                            reason: "x".into(),
+                            hint: None,
+                        },
+                    ),
+                ],
+                steps: vec![(
+                    "token".into(),
+                    StepOutcome::Failed {
+                        reason: "x".into(),
+                        hint: None,
+                        differences: vec![],
+                    },
+                )],
+            },
+        ];
+        for kind in events {
+            lines.event(&at(kind)).unwrap();
+        }
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "2026-11-24T08:00:00Z deploy demo: 2 stack(s): data, api; 1 step(s): token\n\
+             2026-11-24T08:00:00Z data   started\n\
+             2026-11-24T08:00:00Z api    started\n\
+             2026-11-24T08:00:00Z api    failed: CREATE_FAILED Fn (AWS::Lambda::Function): 100% bad, token ****\n\
+             2026-11-24T08:00:00Z api    hint: fix: it\n\
+             ::error title=stack api failed::CREATE_FAILED Fn (AWS::Lambda::Function): 100%25 bad, token ****%0Ahint: fix: it\n\
+             2026-11-24T08:00:00Z data   created\n\
+             2026-11-24T08:00:00Z token  failed: AccessDenied\n\
+             2026-11-24T08:00:00Z token    Parameter.Value: differs (secret value, not shown)\n\
+             ::error title=step token failed::AccessDenied%0A  Parameter.Value: differs (secret value, not shown)\n\
+             ::group::2026-11-24T08:00:00Z data   result: created\n\
+             2026-11-24T08:00:00Z data   started\n\
+             2026-11-24T08:00:00Z data   created\n\
+             ::endgroup::\n\
+             ::group::2026-11-24T08:00:00Z api    result: failed\n\
+             2026-11-24T08:00:00Z api    started\n\
+             2026-11-24T08:00:00Z api    failed: CREATE_FAILED Fn (AWS::Lambda::Function): 100% bad, token ****\n\
+             2026-11-24T08:00:00Z api    hint: fix: it\n\
+             ::endgroup::\n\
+             ::group::2026-11-24T08:00:00Z token  result: failed\n\
+             2026-11-24T08:00:00Z token  failed: AccessDenied\n\
+             2026-11-24T08:00:00Z token    Parameter.Value: differs (secret value, not shown)\n\
+             ::endgroup::\n\
+             2026-11-24T08:00:00Z done in 2.5s: 1 created, 0 updated, 0 unchanged, 1 failed, 0 skipped; \
+             steps: 0 applied, 0 in sync, 0 action(s) run, 0 not run, 1 failed, 0 skipped\n"
+        );
+        assert!(!text.contains("s3cr3t"), "{text}");
+    }
+
+    #[test]
+    fn in_github_actions_drift_warns_and_a_plan_with_changes_gives_notice() {
+        let mut out = Vec::new();
+        let mut lines = Lines::new(&mut out, Redactor::default()).github(true);
+        let mut stats = RunStats::default();
+        stats.record_stack(&StackOutcome::WouldChange {
+            create: true,
+            kept: None,
+        });
+        let events = [
+            RunEventKind::RunStarted {
+                command: "plan".into(),
+                project: "demo".into(),
+                stacks: vec!["data".into()],
+                steps: vec!["warm".into()],
+            },
+            RunEventKind::StepFinished {
+                step: "warm".into(),
+                outcome: StepOutcome::Drifted {
+                    differences: vec![difference("Timeout", "30", Some("60"), false)],
+                },
+            },
+            RunEventKind::RunFinished {
+                stats,
+                stacks: vec![],
+                steps: vec![],
+            },
+        ];
+        for kind in events {
+            lines.event(&at(kind)).unwrap();
+        }
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(
+                "::warning title=step warm drifted::1 difference(s)%0A  Timeout: expected 30, found 60\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "::notice title=gapfill plan%3A changes pending::done in 2.5s: changes pending: stacks 1 would create, 0 would update, 0 unchanged, 0 failed; steps 0 would apply, 0 would run, 0 decided at deploy, 0 in sync, 0 not run, 0 failed\n"
+            ),
+            "{text}"
+        );
     }
 }

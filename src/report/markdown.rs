@@ -1,6 +1,7 @@
 //! `--format markdown`: one Markdown document for a pull-request comment or GitHub's step
-//! summary (`>> "$GITHUB_STEP_SUMMARY"`). An aggregator, not a printer: it collects the run's
-//! outcomes and writes the document once, when the run is over.
+//! summary (in GitHub Actions, appended to `$GITHUB_STEP_SUMMARY` by itself). An aggregator,
+//! not a printer: it collects the run's outcomes and writes the document once, when the run
+//! is over.
 //!
 //! ```text
 //! ## gapfill drift catalog: drift found

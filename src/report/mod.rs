@@ -3,11 +3,14 @@
 //! ```text
 //! engines --RunEvent--> channel --> drive() --> FanOut --> Live (terminal) | Lines (CI) | Json
 //!                                                     |    | Markdown (writes at the end)
-//!                                                     \--> Junit (aggregates, writes at the end)
+//!                                                     +--> Junit (aggregates, writes at the end)
+//!                                                     \--> Markdown to $GITHUB_STEP_SUMMARY
 //! ```
+//! In GitHub Actions, `Lines` also writes annotations and groups ([`github`]).
 //! Every reporter writes through the run's [`Redactor`](crate::redact::Redactor).
 
 pub mod display;
+pub mod github;
 pub mod json;
 pub mod junit;
 pub mod lines;

@@ -55,7 +55,9 @@ pub fn render(stacks: &[(String, IndexMap<String, String>)], format: OutputsForm
     }
 }
 
-fn variables(stacks: &[(String, IndexMap<String, String>)]) -> Vec<(String, String)> {
+/// Each output as `(NAME, value)`, in the order given: the variable names of `env`, `dotenv`
+/// and `$GITHUB_OUTPUT`.
+pub fn variables(stacks: &[(String, IndexMap<String, String>)]) -> Vec<(String, String)> {
     stacks
         .iter()
         .flat_map(|(stack, outputs)| {
