@@ -28,6 +28,7 @@ use indexmap::IndexMap;
 use crate::cli::{Cli, Command, Format};
 use crate::commands::outputs::outputs_format;
 use crate::error::Error;
+use crate::project::Diagnostic;
 use crate::redact::Redactor;
 use crate::report::github::{mask_lines, outputs_entries, Annotation, Level};
 use crate::report::outputs::OutputsFormat;
@@ -113,7 +114,7 @@ impl GitHub {
             Error::Project(diagnostics) => {
                 for diagnostic in &diagnostics.0 {
                     let file = self.repository_path(&diagnostic.file);
-                    self.annotate(Annotation::diagnostic(diagnostic, file), redactor);
+                    self.annotate(diagnostic_annotation(diagnostic, file), redactor);
                 }
             }
             Error::Message { message, hints } => {
@@ -201,8 +202,29 @@ pub fn append(path: &Path, text: &str) -> std::io::Result<()> {
     file.flush()
 }
 
+/// A validation diagnostic at its file, line and column (`file` as the repository names it),
+/// the hints on lines under the message.
+fn diagnostic_annotation(diagnostic: &Diagnostic, file: String) -> Annotation {
+    let message = std::iter::once(diagnostic.message.clone())
+        .chain(diagnostic.hints.iter().map(|hint| format!("hint: {hint}")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Annotation {
+        level: Level::Error,
+        file: Some(file),
+        line: diagnostic.at.map(|at| at.line),
+        column: diagnostic.at.map(|at| at.column),
+        end_column: diagnostic.at.map(|at| at.column + diagnostic.width),
+        title: Some("gapfill".into()),
+        message,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use crate::project::spans::Position;
+    use crate::project::Diagnostic;
+
     use super::*;
     use clap::Parser;
 
@@ -274,6 +296,27 @@ mod tests {
         assert_eq!(
             github.repository_path(Path::new("/elsewhere/x.yaml")),
             "/elsewhere/x.yaml"
+        );
+    }
+
+    #[test]
+    fn a_diagnostic_annotates_its_file_line_and_column_with_its_hints() {
+        let source = "stacks:\n  api:\n    templat: x.yaml\n";
+        let at = Position {
+            line: 3,
+            column: 5,
+            offset: 0,
+        };
+        let diagnostic = Diagnostic::at("gapfill.yaml", source, at, 7, "unknown key `templat`")
+            .hint("did you mean `template`?");
+        assert_eq!(
+            diagnostic_annotation(&diagnostic, "infra/gapfill.yaml".into()).render(),
+            "::error file=infra/gapfill.yaml,line=3,col=5,endColumn=12,title=gapfill::unknown key `templat`%0Ahint: did you mean `template`?"
+        );
+        let whole = Diagnostic::file("stacks/x.yaml", "cannot read the template");
+        assert_eq!(
+            diagnostic_annotation(&whole, "stacks/x.yaml".into()).render(),
+            "::error file=stacks/x.yaml,title=gapfill::cannot read the template"
         );
     }
 }

@@ -17,7 +17,6 @@
 use indexmap::IndexMap;
 
 use crate::escape;
-use crate::project::Diagnostic;
 use crate::redact::MIN_SECRET_LEN;
 
 use super::outputs::variables;
@@ -66,24 +65,6 @@ impl Annotation {
             end_column: None,
             title: Some(title.into()),
             message: message.into(),
-        }
-    }
-
-    /// A validation diagnostic at its file, line and column (`file` as the repository names
-    /// it), the hints on lines under the message.
-    pub fn diagnostic(diagnostic: &Diagnostic, file: String) -> Annotation {
-        let message = std::iter::once(diagnostic.message.clone())
-            .chain(diagnostic.hints.iter().map(|hint| format!("hint: {hint}")))
-            .collect::<Vec<_>>()
-            .join("\n");
-        Annotation {
-            level: Level::Error,
-            file: Some(file),
-            line: diagnostic.at.map(|at| at.line),
-            column: diagnostic.at.map(|at| at.column),
-            end_column: diagnostic.at.map(|at| at.column + diagnostic.width),
-            title: Some("gapfill".into()),
-            message,
         }
     }
 
@@ -188,7 +169,6 @@ fn unique_delimiter(value: &str, delimiter: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::project::spans::Position;
 
     #[test]
     fn annotations_escape_their_message_and_properties() {
@@ -206,27 +186,6 @@ mod tests {
             ..Annotation::new(Level::Notice, "", "x")
         };
         assert_eq!(bare.render(), "::notice::x");
-    }
-
-    #[test]
-    fn a_diagnostic_annotates_its_file_line_and_column_with_its_hints() {
-        let source = "stacks:\n  api:\n    templat: x.yaml\n";
-        let at = Position {
-            line: 3,
-            column: 5,
-            offset: 0,
-        };
-        let diagnostic = Diagnostic::at("gapfill.yaml", source, at, 7, "unknown key `templat`")
-            .hint("did you mean `template`?");
-        assert_eq!(
-            Annotation::diagnostic(&diagnostic, "infra/gapfill.yaml".into()).render(),
-            "::error file=infra/gapfill.yaml,line=3,col=5,endColumn=12,title=gapfill::unknown key `templat`%0Ahint: did you mean `template`?"
-        );
-        let whole = Diagnostic::file("stacks/x.yaml", "cannot read the template");
-        assert_eq!(
-            Annotation::diagnostic(&whole, "stacks/x.yaml".into()).render(),
-            "::error file=stacks/x.yaml,title=gapfill::cannot read the template"
-        );
     }
 
     #[test]
