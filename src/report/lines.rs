@@ -27,7 +27,8 @@ use crate::redact::Redactor;
 
 use super::github::{self, Annotation, Level};
 use super::{
-    plan_text, resource_drift_lines, resource_event_text, seconds, summary_text, Reporter,
+    drift_notes, plan_text, resource_drift_lines, resource_event_text, seconds, summary_text,
+    Reporter,
 };
 
 /// The CI reporter.
@@ -344,23 +345,7 @@ pub fn outcome_text(outcome: &StackOutcome) -> String {
         StackOutcome::Skipped { because } => format!("skipped: {because}"),
         StackOutcome::InSync => "in sync (CloudFormation drift detection)".into(),
         StackOutcome::Drifted { resources } => {
-            let counted = resources.iter().filter(|r| r.counts()).count();
-            let not_checked = resources
-                .iter()
-                .filter(|r| r.status == "NOT_CHECKED")
-                .count();
-            let ignored = resources.len() - counted - not_checked;
-            let mut notes = Vec::new();
-            if not_checked > 0 {
-                notes.push(format!(
-                    "{not_checked} resource(s) CloudFormation cannot check"
-                ));
-            }
-            if ignored > 0 {
-                notes.push(format!(
-                    "{ignored} resource(s) with ignored differences only"
-                ));
-            }
+            let (counted, notes) = drift_notes(resources);
             let notes = notes.join(", ");
             match (counted, notes.is_empty()) {
                 (0, _) => format!("in sync, except what was not counted: {notes}"),

@@ -173,7 +173,7 @@ impl<W: Write + Send> Markdown<W> {
             StackOutcome::Skipped { because } | StackOutcome::NotChecked { because } => {
                 self.text(because)
             }
-            StackOutcome::Drifted { resources } => self.text(&drift_notes(resources)),
+            StackOutcome::Drifted { resources } => self.text(&drift_cell(resources)),
             StackOutcome::WouldChange { kept, .. } => kept
                 .as_ref()
                 .map(|change_set| self.text(&format!("change set {change_set} kept")))
@@ -322,26 +322,10 @@ fn drift_report(outcome: &StackOutcome) -> Option<&Vec<ResourceDrift>> {
 }
 
 /// How a drift report reads in a cell: how many resources differ, and what was not counted.
-fn drift_notes(resources: &[ResourceDrift]) -> String {
-    let counted = resources.iter().filter(|r| r.counts()).count();
-    let not_checked = resources
-        .iter()
-        .filter(|r| r.status == "NOT_CHECKED")
-        .count();
-    let ignored = resources.len() - counted - not_checked;
-    let mut notes = Vec::new();
+fn drift_cell(resources: &[ResourceDrift]) -> String {
+    let (counted, mut notes) = super::drift_notes(resources);
     if counted > 0 {
-        notes.push(format!("{counted} resource(s) differ from the template"));
-    }
-    if not_checked > 0 {
-        notes.push(format!(
-            "{not_checked} resource(s) CloudFormation cannot check"
-        ));
-    }
-    if ignored > 0 {
-        notes.push(format!(
-            "{ignored} resource(s) with ignored differences only"
-        ));
+        notes.insert(0, format!("{counted} resource(s) differ from the template"));
     }
     notes.join("; ")
 }

@@ -228,6 +228,29 @@ fn drift_summary_text(stats: &RunStats, elapsed: Duration) -> String {
     )
 }
 
+/// What a drift report did not count, in words: resources CloudFormation cannot check, and
+/// resources whose every difference is ignored; with how many resources do count.
+pub fn drift_notes(resources: &[ResourceDrift]) -> (usize, Vec<String>) {
+    let counted = resources.iter().filter(|r| r.counts()).count();
+    let not_checked = resources
+        .iter()
+        .filter(|r| r.status == "NOT_CHECKED")
+        .count();
+    let ignored = resources.len() - counted - not_checked;
+    let mut notes = Vec::new();
+    if not_checked > 0 {
+        notes.push(format!(
+            "{not_checked} resource(s) CloudFormation cannot check"
+        ));
+    }
+    if ignored > 0 {
+        notes.push(format!(
+            "{ignored} resource(s) with ignored differences only"
+        ));
+    }
+    (counted, notes)
+}
+
 /// A stack drift report as lines: a line per resource, then a line per property difference
 /// (indented), ignored ones marked.
 pub fn resource_drift_lines(resources: &[ResourceDrift]) -> Vec<String> {
