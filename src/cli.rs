@@ -84,6 +84,9 @@ pub enum Command {
     Call(CallArgs),
     /// Check the project, its templates and references without calling AWS.
     Validate(ValidateArgs),
+    /// Adopt what a team already has: `gapfill import stacks` writes a project for deployed
+    /// stacks.
+    Import(ImportArgs),
     /// Print a completion script for a shell: `gapfill completions bash >
     /// ~/.local/share/bash-completion/completions/gapfill`.
     Completions(CompletionsArgs),
@@ -180,6 +183,39 @@ pub struct DriftArgs {
     /// Also write a JUnit XML report: a test case per stack and per step, drift a failure.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+}
+
+/// `gapfill import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub what: ImportWhat,
+}
+
+/// What to import.
+#[derive(Debug, Subcommand)]
+pub enum ImportWhat {
+    /// Write `gapfill.yaml` and `stacks/*` for deployed stacks: templates as deployed,
+    /// parameters (NoEcho ones as `${env.NAME}` secrets), tags, capabilities, and references
+    /// where a parameter equals another imported stack's output. Never overwrites a file.
+    Stacks(ImportStacksArgs),
+}
+
+/// `gapfill import stacks`.
+#[derive(Debug, Args)]
+pub struct ImportStacksArgs {
+    /// A stack to import (repeatable).
+    #[arg(long = "stack", value_name = "NAME")]
+    pub stacks: Vec<String>,
+    /// Import every live stack whose name starts with this.
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Option<String>,
+    /// Where to write the project.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The project's name (default: the directory's name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 /// `gapfill validate`.

@@ -16,6 +16,7 @@
 // only on the cold path; boxing them would buy nothing but noise.
 #![allow(clippy::result_large_err)]
 
+pub mod adopt;
 pub mod aws;
 pub mod cli;
 pub mod cloudformation;
@@ -108,6 +109,7 @@ async fn dispatch(
         Command::Validate(args) => {
             commands::validate::run(&cli.global, args, env, redactor, &mut stdout)
         }
+        Command::Import(args) => commands::import::run(&cli.global, args, env, &mut stdout).await,
         Command::Outputs => {
             commands::outputs::run(&cli.global, env, redactor, github, &mut stdout).await
         }

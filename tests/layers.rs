@@ -21,6 +21,7 @@ const LAYERS: &[(&str, May)] = &[
     ("main.rs", May::UseAnything),
     ("commands", May::UseAnything),
     ("aws", May::Use(&[])),
+    ("adopt", May::Use(&["project"])),
     ("cloudformation", May::Use(&["aws", "events"])),
     ("escape", May::Use(&[])),
     ("redact", May::Use(&["escape"])),

@@ -91,6 +91,26 @@ impl Cfn {
         Ok(output.template_body().map(str::to_string))
     }
 
+    /// The names of every live stack of the account and region (deleted ones left out), in
+    /// the order CloudFormation lists them.
+    pub async fn stack_names(&self) -> Result<Vec<String>, CfnError> {
+        debug!("DescribeStacks (all)");
+        let mut pages = self.client.describe_stacks().into_paginator().send();
+        let mut names = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| api_error("DescribeStacks", error))?;
+            for stack in page.stacks() {
+                let deleted = stack
+                    .stack_status()
+                    .is_some_and(|status| status.as_str() == "DELETE_COMPLETE");
+                if let (Some(name), false) = (stack.stack_name(), deleted) {
+                    names.push(name.to_string());
+                }
+            }
+        }
+        Ok(names)
+    }
+
     /// Deletes the stack; `token` makes a retried request the same request.
     pub async fn delete_stack(&self, stack: &str, token: &str) -> Result<(), CfnError> {
         debug!(stack = stack, "DeleteStack");

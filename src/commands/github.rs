@@ -182,7 +182,7 @@ fn stream(cli: &Cli) -> Stream {
             !matches!(cli.global.format, Format::Auto | Format::Plain)
         }
         Command::Outputs => outputs_format(cli.global.format) != OutputsFormat::Text,
-        Command::Validate(_) => false,
+        Command::Validate(_) | Command::Import(_) => false,
         Command::Call(_) | Command::Completions(_) | Command::Man(_) => true,
     };
     if document {

@@ -6,6 +6,7 @@ pub mod deployed;
 pub mod drift;
 pub mod generate;
 pub mod github;
+pub mod import;
 pub mod outputs;
 pub mod plan;
 pub mod reporting;
