@@ -100,7 +100,8 @@ fn names(nodes: &[NodeKey]) -> String {
 fn step_summary(step: &plan::StepPlan) -> String {
     match &step.check {
         Some(check) => format!("{} (checked by {})", step.call(), check.call()),
-        None => format!("{} (action: runs on every deploy)", step.call()),
+        None if step.when.is_empty() => format!("{} (action: runs on every deploy)", step.call()),
+        None => format!("{} (action: runs when its conditions hold)", step.call()),
     }
 }
 
@@ -121,11 +122,19 @@ fn explanation(step: &plan::StepPlan) -> Vec<String> {
             lines.push(format!("expects {path} = {}", value.describe()));
         }
     }
-    if !step.when.is_empty() {
-        lines.push(format!(
-            "runs only when: {} condition(s) hold",
-            step.when.len()
-        ));
+    for condition in &step.when {
+        lines.push(match condition {
+            plan::Condition::Stack { stack, outcomes } => {
+                let wanted: Vec<&str> = outcomes.iter().map(|o| o.label()).collect();
+                format!(
+                    "runs only when the run leaves stack `{stack}` {}",
+                    wanted.join(" or ")
+                )
+            }
+            plan::Condition::Truthy(value) => {
+                format!("runs only when {} is true", value.describe())
+            }
+        });
     }
     lines
 }
