@@ -245,6 +245,20 @@ fn no_region_anywhere_says_where_one_can_come_from() {
     assert!(responder.requests().is_empty());
 }
 
+#[test]
+fn a_region_that_is_not_a_region_name_is_refused_before_any_call() {
+    let responder = Responder::start(Script::new());
+    let (output, _) = run(
+        responder.url(),
+        &["deploy", "--format", "plain", "--region", "us east 1"],
+    );
+    assert_stopped(
+        &output,
+        "error: `us east 1` (from --region) is not a region name: AWS regions look like `us-east-1`\n",
+    );
+    assert!(responder.requests().is_empty());
+}
+
 /// Deploys `scripted-one` against a responder whose DescribeStacks answers `answer`; the run
 /// and the number of requests it sent.
 fn first_answer(answer: xml::Reply) -> (Output, usize) {

@@ -192,6 +192,25 @@ mod tests {
     }
 
     #[test]
+    fn a_denial_names_the_call_the_principal_the_action_and_the_resource() {
+        let err = CallError::from_api(
+            "ssm",
+            "PutParameter",
+            ApiError {
+                status: 400,
+                code: "AccessDeniedException".to_string(),
+                message: "User: arn:aws:sts::123456789012:assumed-role/deploy/ci is not authorized to perform: ssm:PutParameter on resource: arn:aws:ssm:us-east-1:123456789012:parameter/app/token because no identity-based policy allows the ssm:PutParameter action".to_string(),
+                request_id: Some("req-2".to_string()),
+                fields: Map::new(),
+            },
+        );
+        assert_eq!(
+            err.to_string(),
+            "ssm:PutParameter was denied: arn:aws:sts::123456789012:assumed-role/deploy/ci may not perform ssm:PutParameter on arn:aws:ssm:us-east-1:123456789012:parameter/app/token (no identity-based policy allows the ssm:PutParameter action) (request id req-2)"
+        );
+    }
+
+    #[test]
     fn unknown_operation_lists_suggestions() {
         let err = CallError::UnknownOperation {
             service: "sqs".to_string(),

@@ -41,7 +41,12 @@ pub async fn run(
     } else {
         full.clone()
     };
-    let first_stack = plan.stacks.first().map(|stack| stack.name.as_str());
+    // The run's first stack, else the project's (`--only-steps` reads the deployed ones).
+    let first_stack = plan
+        .stacks
+        .first()
+        .or_else(|| full.stacks.first())
+        .map(|stack| stack.name.as_str());
     let aws = session::connect(
         global,
         plan.region.as_deref(),

@@ -29,7 +29,12 @@ pub async fn run(
         .clone()
         .for_drift(&args.stacks, &args.steps)
         .map_err(|why| Error::new(format!("cannot check drift: {why}")))?;
-    let first_stack = plan.stacks.first().map(|stack| stack.name.as_str());
+    // The run's first stack, else the project's (`--only-steps` reads the deployed ones).
+    let first_stack = plan
+        .stacks
+        .first()
+        .or_else(|| full.stacks.first())
+        .map(|stack| stack.name.as_str());
     let aws = session::connect(
         global,
         plan.region.as_deref(),

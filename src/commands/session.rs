@@ -164,8 +164,20 @@ pub async fn load_with_region(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<SdkConfig, Error> {
     let config = load(global, project_region, env).await?;
-    if config.region().is_none() {
+    let Some(region) = config.region() else {
         return Err(first_contact::no_region_error(&project_file(global)));
+    };
+    let name = region.as_ref();
+    let well_formed = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !well_formed {
+        let source = chosen_region(global, project_region, env)
+            .map_or_else(|| "the AWS profile".to_string(), |(_, source)| source);
+        return Err(Error::new(format!(
+            "`{name}` (from {source}) is not a region name: AWS regions look like `us-east-1`"
+        )));
     }
     Ok(config)
 }
