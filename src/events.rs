@@ -69,12 +69,40 @@ pub enum RunEventKind {
     StepApplying { step: String, call: String },
     /// The step reached its end state for this run.
     StepFinished { step: String, outcome: StepOutcome },
+    /// A call of a stack or step keeps failing (throttling, server errors, dropped
+    /// connections) and is retried: told from the second retry in a row, at most every few
+    /// seconds per call, so a run is never silent while it waits.
+    Retrying {
+        node: NodeId,
+        /// `service:Operation`.
+        operation: String,
+        /// The attempt about to be made.
+        attempt: u32,
+        max_attempts: u32,
+        /// Why the last attempt failed, in plain words.
+        reason: String,
+    },
     /// The run is over: the counts, and every stack's and step's outcome in plan order.
     RunFinished {
         stats: RunStats,
         stacks: Vec<(String, StackOutcome)>,
         steps: Vec<(String, StepOutcome)>,
     },
+}
+
+/// A stack or a step (their names may coincide).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum NodeId {
+    Stack(String),
+    Step(String),
+}
+
+impl NodeId {
+    pub fn name(&self) -> &str {
+        match self {
+            NodeId::Stack(name) | NodeId::Step(name) => name,
+        }
+    }
 }
 
 /// One expectation of a step's check that does not hold.
@@ -426,6 +454,24 @@ impl EventSink {
             sender,
         };
         (sink, receiver)
+    }
+
+    /// A call of `node` is being retried (see [`RunEventKind::Retrying`]).
+    pub fn retrying(
+        &self,
+        node: &NodeId,
+        operation: &str,
+        attempt: u32,
+        max_attempts: u32,
+        reason: &str,
+    ) {
+        self.emit(RunEventKind::Retrying {
+            node: node.clone(),
+            operation: operation.to_string(),
+            attempt,
+            max_attempts,
+            reason: reason.to_string(),
+        });
     }
 
     pub fn emit(&self, kind: RunEventKind) {

@@ -109,19 +109,13 @@ async fn dispatch(
         Command::Validate(args) => {
             commands::validate::run(&cli.global, args, env, redactor, &mut stdout)
         }
-        Command::Import(args) => commands::import::run(&cli.global, args, env, &mut stdout).await,
+        Command::Import(args) => {
+            commands::import::run(&cli.global, args, env, redactor, &mut stdout).await
+        }
         Command::Outputs => {
             commands::outputs::run(&cli.global, env, redactor, github, &mut stdout).await
         }
-        Command::Call(args) => {
-            let hints = commands::session::project_hints(&cli.global.project);
-            let sdk = commands::session::load(&cli.global, hints.region.as_deref(), env).await?;
-            let catalog = commands::session::catalog(hints.models_dir, env);
-            commands::call::run(args, &sdk, catalog, &mut stdout)
-                .await
-                .map_err(Error::from)?;
-            Ok(exit_code::SUCCESS)
-        }
+        Command::Call(args) => commands::call::command(&cli.global, args, env, &mut stdout).await,
         Command::Drift(args) => {
             commands::drift::run(&cli.global, args, env, redactor, github).await
         }

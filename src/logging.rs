@@ -8,13 +8,18 @@ use tracing_subscriber::EnvFilter;
 
 use crate::redact::Redactor;
 
-/// Installs the subscriber. `verbosity`: 0 warnings, 1 info, 2+ debug (also `--debug`).
-/// `GAPFILL_LOG` (an EnvFilter directive) overrides.
+/// Installs the subscriber. `verbosity`: 0 gapfill's own warnings only, 1 info (and every
+/// crate's warnings), 2+ debug (also `--debug`). `GAPFILL_LOG` (an EnvFilter directive)
+/// overrides.
+///
+/// At the default verbosity the AWS SDK's own lines stay out: its credential chain, for one,
+/// warns with a debug dump of each provider's error before gapfill says, in one line, that
+/// there are no credentials.
 pub fn init(verbosity: u8, debug: bool, redactor: Redactor) {
     let level = match (verbosity, debug) {
         (_, true) | (2.., _) => "gapfill=debug,aws_config=info,warn",
         (1, false) => "gapfill=info,warn",
-        (0, false) => "warn",
+        (0, false) => DEFAULT_FILTER,
     };
     let filter = EnvFilter::try_from_env("GAPFILL_LOG").unwrap_or_else(|_| EnvFilter::new(level));
     let _ = tracing_subscriber::fmt()
@@ -25,6 +30,9 @@ pub fn init(verbosity: u8, debug: bool, redactor: Redactor) {
         .with_target(false)
         .try_init();
 }
+
+/// The default filter: gapfill's warnings, nothing from other crates.
+const DEFAULT_FILTER: &str = "off,gapfill=warn";
 
 /// Hands out writers that mask secrets before anything reaches stderr.
 struct RedactingStderr {

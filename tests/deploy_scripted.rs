@@ -1134,27 +1134,28 @@ fn missing_capabilities_fail_with_a_hint_to_declare_them() {
 }
 
 #[test]
-fn expired_credentials_fail_with_a_hint_to_refresh_them() {
+fn credentials_expiring_during_the_run_fail_the_stack_with_a_hint_to_refresh_them() {
+    // Expired at the start, the first contact stops the run (tests/first_contact.rs).
     let (output, actions) = deploy_with(
+        vec![xml::missing_stack("app")],
         vec![xml::error(
             "ExpiredToken",
             "The security token included in the request is expired",
         )],
-        vec![xml::create_change_set("app", "cs")],
     );
 
     output.assert_code(1);
     assert_eq!(
         failure_lines(&output),
         strings(&[
-            "app: failed: DescribeStacks failed: ExpiredToken: The security token included in the request is expired",
-            "app: hint: refresh your AWS credentials",
+            "app: failed: CreateChangeSet failed: ExpiredToken: The security token included in the request is expired",
+            "app: hint: the credentials expired during the run: with SSO, run `aws sso login`; otherwise get fresh credentials, then run again",
         ]),
         "{output}"
     );
     assert_eq!(
         actions,
-        strings(&["DescribeStacks"]),
+        strings(&["DescribeStacks", "CreateChangeSet"]),
         "an expired token is not retried"
     );
 }

@@ -91,14 +91,15 @@ fn a_drifted_stack_names_each_property_difference_marks_ignored_ones_and_exits_2
     assert_eq!(
         actions,
         [
+            "DescribeStacks",
             "DetectStackDrift",
             "DescribeStackDriftDetectionStatus",
             "DescribeStackDriftDetectionStatus",
             "DescribeStackResourceDrifts",
         ],
-        "no write, no DescribeStacks: a project without steps needs no outputs"
+        "no write, and no DescribeStacks but the first contact: a project without steps needs no outputs"
     );
-    let filters: Vec<String> = responder.requests()[3]
+    let filters: Vec<String> = responder.requests()[4]
         .params
         .iter()
         .filter(|(key, _)| key.starts_with("StackResourceDriftStatusFilters"))
@@ -320,8 +321,12 @@ fn throttled_drift_calls_are_retried() {
     let output = drift(&project, &responder, &[]);
     output.assert_code(0);
     assert_eq!(
-        app_lines(&output)[1],
-        "in sync (CloudFormation drift detection)"
+        app_lines(&output)[1..3],
+        [
+            "retrying cloudformation:DetectStackDrift (attempt 3 of 10): throttled (Throttling: Rate exceeded)",
+            "in sync (CloudFormation drift detection)",
+        ],
+        "the second retry in a row is told; {output}"
     );
     assert_eq!(
         responder

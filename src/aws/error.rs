@@ -7,6 +7,7 @@
 use serde_json::{Map, Value};
 
 use crate::aws::catalog::CatalogError;
+use crate::aws::diagnose::{AuthProblem, CredentialsProblem};
 use crate::aws::endpoint::EndpointError;
 use crate::aws::model::ModelError;
 use crate::aws::protocol::{ApiError, SerializeError};
@@ -56,11 +57,11 @@ pub enum CallError {
     /// The caller can give an endpoint URL instead; how is the caller's to say.
     #[error("the model of {service} has no endpoint rules: an endpoint URL must be given")]
     NoEndpointRules { service: String },
-    #[error("no aws credentials for {service}:{operation}: {reason}")]
+    #[error("no aws credentials for {service}:{operation}: {problem}")]
     Credentials {
         service: String,
         operation: String,
-        reason: String,
+        problem: CredentialsProblem,
     },
     #[error(transparent)]
     Sign(#[from] SignError),
@@ -152,6 +153,14 @@ fn describe_api_failure(failure: &ApiFailure) -> String {
         .as_ref()
         .map(|id| format!(" (request id {id})"))
         .unwrap_or_default();
+    if let Some(AuthProblem::Denied(denial)) = AuthProblem::of(&failure.code, &failure.message) {
+        if denial.is_detailed() {
+            return format!(
+                "{}:{} was denied: {denial}{request_id}",
+                failure.service, failure.operation
+            );
+        }
+    }
     format!(
         "{}:{} failed: {}: {}{request_id}",
         failure.service, failure.operation, failure.code, failure.message
@@ -179,6 +188,25 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "sqs:GetQueueUrl failed: QueueDoesNotExist: The specified queue does not exist. (request id req-1)"
+        );
+    }
+
+    #[test]
+    fn a_denial_names_the_call_the_principal_the_action_and_the_resource() {
+        let err = CallError::from_api(
+            "ssm",
+            "PutParameter",
+            ApiError {
+                status: 400,
+                code: "AccessDeniedException".to_string(),
+                message: "User: arn:aws:sts::123456789012:assumed-role/deploy/ci is not authorized to perform: ssm:PutParameter on resource: arn:aws:ssm:us-east-1:123456789012:parameter/app/token because no identity-based policy allows the ssm:PutParameter action".to_string(),
+                request_id: Some("req-2".to_string()),
+                fields: Map::new(),
+            },
+        );
+        assert_eq!(
+            err.to_string(),
+            "ssm:PutParameter was denied: arn:aws:sts::123456789012:assumed-role/deploy/ci may not perform ssm:PutParameter on arn:aws:ssm:us-east-1:123456789012:parameter/app/token (no identity-based policy allows the ssm:PutParameter action) (request id req-2)"
         );
     }
 

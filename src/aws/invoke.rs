@@ -17,13 +17,15 @@ use tracing::{debug, debug_span, Instrument};
 
 use crate::aws::catalog::{suggest, Catalog, ServiceDocuments};
 use crate::aws::customize;
+use crate::aws::diagnose::CredentialsProblem;
 use crate::aws::endpoint::{self, bind_params, params as builtin, BuiltIns, Endpoint};
 use crate::aws::error::CallError;
-use crate::aws::error_chain::error_chain;
 use crate::aws::http::HttpRequest;
 use crate::aws::model::{Operation, ServiceModel};
 use crate::aws::protocol::{parse_response, serialize_request, ApiError};
-use crate::aws::retry::{self, Failure, RetryAction, RetryPolicy, RetryQuota};
+use crate::aws::retry::{
+    self, Failure, RetryAction, RetryNotice, RetryPolicy, RetryProgress, RetryQuota,
+};
 use crate::aws::sigv4::{self, redact_header, AuthPlan};
 use crate::aws::transport::{ReqwestTransport, Timeouts, Transport, TransportError};
 use crate::aws::validate::validate_input;
@@ -81,8 +83,12 @@ impl Client {
     /// A client for the product: region, credentials, FIPS/dual-stack and endpoint URL from the
     /// SDK config, the catalog from `GAPFILL_MODELS_DIR`, the reqwest transport.
     pub fn new(sdk: &SdkConfig) -> Result<Client, CallError> {
-        let transport =
-            ReqwestTransport::new(Timeouts::default()).map_err(CallError::HttpClient)?;
+        Client::with_timeouts(sdk, Timeouts::default())
+    }
+
+    /// Like [`Client::new`] with other timeouts (a first contact waits less).
+    pub fn with_timeouts(sdk: &SdkConfig, timeouts: Timeouts) -> Result<Client, CallError> {
+        let transport = ReqwestTransport::new(timeouts).map_err(CallError::HttpClient)?;
         Ok(Client::with_transport(sdk, Arc::new(transport)))
     }
 
@@ -348,20 +354,20 @@ impl Client {
         if planned.auth == AuthPlan::Anonymous {
             return Ok(None);
         }
-        let missing = |reason: String| CallError::Credentials {
+        let missing = |problem: CredentialsProblem| CallError::Credentials {
             service: planned.loaded.documents.name.clone(),
             operation: planned.operation.name.clone(),
-            reason,
+            problem,
         };
         let provider = self
             .credentials
             .as_ref()
-            .ok_or_else(|| missing("no credentials provider is configured".to_string()))?;
+            .ok_or_else(|| missing(CredentialsProblem::NotFound))?;
         let credentials = provider
             .provide_credentials()
             .instrument(debug_span!("credentials"))
             .await
-            .map_err(|err| missing(error_chain(&err)))?;
+            .map_err(|err| missing(CredentialsProblem::of(&err)))?;
         Ok(Some(credentials))
     }
 
@@ -391,6 +397,7 @@ impl Client {
         let operation = planned.operation.name.as_str();
         let mut spent = 0;
         let mut attempt = 1;
+        let mut progress = RetryProgress::default();
         let last_error = loop {
             let request = self.signed_request(planned, credentials)?;
             let error = match self.attempt(planned, &request).await {
@@ -424,8 +431,17 @@ impl Client {
             spent += cost;
             let delay = self.retry.delay(attempt - 1, hint, fastrand::f64());
             debug!(attempt, ?action, ?delay, "retrying");
-            tokio::time::sleep(delay).await;
             attempt += 1;
+            if progress.should_tell(attempt) {
+                let notice = RetryNotice {
+                    operation: format!("{service}:{operation}"),
+                    attempt,
+                    max_attempts: self.retry.max_attempts,
+                    reason: error.reason(),
+                };
+                retry::report_retry(&notice, progress.waited());
+            }
+            tokio::time::sleep(delay).await;
         };
         Err(match last_error {
             AttemptError::Transport(source) => CallError::Transport {
@@ -470,6 +486,18 @@ impl Client {
 enum AttemptError {
     Transport(TransportError),
     Api(Box<ApiError>, Vec<(String, String)>),
+}
+
+impl AttemptError {
+    /// Why the attempt failed, in plain words, for retry notices.
+    fn reason(&self) -> String {
+        match self {
+            AttemptError::Transport(error) => error.cause.to_string(),
+            AttemptError::Api(error, _) => {
+                retry::service_reason(error.status, &error.code, &error.message)
+            }
+        }
+    }
 }
 
 /// The operation `operation` of the loaded service; an unknown name is an error with
@@ -698,11 +726,11 @@ mod tests {
     async fn throttling_and_connection_errors_are_retried_until_success() {
         let transport = FakeTransport::answering(vec![
             sqs_error("ThrottlingException"),
-            Err(TransportError {
-                kind: TransportErrorKind::Connect,
-                url: "u".to_string(),
-                message: "refused".to_string(),
-            }),
+            Err(TransportError::new(
+                TransportErrorKind::Connect,
+                "u",
+                "Connection refused",
+            )),
             response(200, &[], r#"{"QueueUrl":"u"}"#),
         ]);
         let client = client(transport.clone());
@@ -735,6 +763,34 @@ mod tests {
             "{err:?}"
         );
         assert_eq!(transport.sent().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_call_failing_again_and_again_tells_its_retries_to_the_observer() {
+        let transport = FakeTransport::answering(vec![
+            sqs_error("ThrottlingException"),
+            response(503, &[], "{}"),
+            response(200, &[], r#"{"QueueUrl":"u"}"#),
+        ]);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let observer: retry::RetryObserver = {
+            let seen = Arc::clone(&seen);
+            Arc::new(move |notice: &RetryNotice| seen.lock().unwrap().push(notice.clone()))
+        };
+        let client = client(transport.clone());
+        let input = json!({"QueueName": "q"});
+        let call = client.call("sqs", "GetQueueUrl", &input);
+        retry::observe_retries(observer, call).await.unwrap();
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec![RetryNotice {
+                operation: "sqs:GetQueueUrl".into(),
+                attempt: 3,
+                max_attempts: 3,
+                reason: "server error (HTTP 503: Service Unavailable)".into(),
+            }],
+            "the first retry is routine; the second is told"
+        );
     }
 
     #[tokio::test]

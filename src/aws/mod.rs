@@ -15,6 +15,7 @@
 
 pub mod catalog;
 pub mod customize;
+pub mod diagnose;
 pub mod endpoint;
 pub mod error;
 pub mod error_chain;

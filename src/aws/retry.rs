@@ -1,9 +1,18 @@
 //! Retries in the AWS SDKs' "standard" mode: which failures are worth retrying, how long to
 //! wait (exponential backoff with full jitter, capped, or the service's retry-after hint), and a
 //! token-bucket retry quota shared by every call of a run so an outage does not multiply load.
+//!
+//! A long retry sequence is told as it happens ([`RetryNotice`]): each retry loop (this
+//! client's, and the SDK's through an interceptor) asks [`RetryProgress`] whether this retry
+//! is worth a line, then calls [`report_retry`], which hands the notice to the observer the
+//! current task runs under ([`observe_retries`]), or logs it when there is none. This module
+//! knows nothing about what an observer does with it.
 
-use std::sync::Mutex;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::aws::transport::{TransportError, TransportErrorKind};
 
@@ -200,16 +209,113 @@ impl RetryQuota {
     }
 }
 
+/// A retry about to be made, told while a call keeps failing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryNotice {
+    /// `service:Operation`.
+    pub operation: String,
+    /// The attempt about to be made (2 for the first retry).
+    pub attempt: u32,
+    pub max_attempts: u32,
+    /// Why the last attempt failed, in plain words.
+    pub reason: String,
+}
+
+/// What receives the notices of the calls made under it.
+pub type RetryObserver = Arc<dyn Fn(&RetryNotice) + Send + Sync>;
+
+tokio::task_local! {
+    static OBSERVER: RetryObserver;
+}
+
+/// Runs `work` with the retries of every call it makes (on this task) told to `observer`.
+pub async fn observe_retries<F: Future>(observer: RetryObserver, work: F) -> F::Output {
+    OBSERVER.scope(observer, work).await
+}
+
+/// Tells `notice` to the current task's observer. Without one (a call outside a run's stacks
+/// and steps), logs it: as a warning once the call has been failing for `waited` of at least
+/// [`NOTICE_INTERVAL`], so a long sequence is never silent, else for `-v` only.
+pub fn report_retry(notice: &RetryNotice, waited: Duration) {
+    if OBSERVER.try_with(|observer| observer(notice)).is_ok() {
+        return;
+    }
+    let RetryNotice {
+        operation,
+        attempt,
+        max_attempts,
+        reason,
+    } = notice;
+    if waited >= NOTICE_INTERVAL {
+        tracing::warn!("{operation}: retrying, attempt {attempt} of {max_attempts}: {reason}");
+    } else {
+        tracing::info!("{operation}: retrying, attempt {attempt} of {max_attempts}: {reason}");
+    }
+}
+
+/// The attempt from which retries are told: one retry is routine, a second one in a row is
+/// not.
+pub const FIRST_TOLD_ATTEMPT: u32 = 3;
+
+/// The least time between two notices of one call.
+pub const NOTICE_INTERVAL: Duration = Duration::from_secs(5);
+
+/// One call's retries so far, to tell a long sequence at most once per [`NOTICE_INTERVAL`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RetryProgress {
+    /// When the call first failed.
+    first_failure: Option<Instant>,
+    last: Option<Instant>,
+}
+
+impl RetryProgress {
+    /// Whether the retry that makes `attempt` is worth a notice (and, if so, records it).
+    pub fn should_tell(&mut self, attempt: u32) -> bool {
+        let now = Instant::now();
+        self.first_failure.get_or_insert(now);
+        if attempt < FIRST_TOLD_ATTEMPT {
+            return false;
+        }
+        if self
+            .last
+            .is_some_and(|last| now.duration_since(last) < NOTICE_INTERVAL)
+        {
+            return false;
+        }
+        self.last = Some(now);
+        true
+    }
+
+    /// How long the call has been failing.
+    pub fn waited(&self) -> Duration {
+        self.first_failure
+            .map_or(Duration::ZERO, |first| first.elapsed())
+    }
+}
+
+/// Why a service's error answer is retried, in plain words.
+pub fn service_reason(status: u16, code: &str, message: &str) -> String {
+    // Without an error code, the protocol layers use the status as one.
+    let code = if code == status.to_string() { "" } else { code };
+    let detail = match (code.is_empty(), message.is_empty()) {
+        (true, true) => format!("HTTP {status}"),
+        (false, true) => code.to_string(),
+        (true, false) => format!("HTTP {status}: {message}"),
+        (false, false) => format!("{code}: {message}"),
+    };
+    match classify(Failure::Service { status, code }) {
+        RetryAction::Retry(RetryKind::Throttling) => format!("throttled ({detail})"),
+        _ if status >= 500 => format!("server error ({detail})"),
+        _ => detail,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn transport(kind: TransportErrorKind) -> TransportError {
-        TransportError {
-            kind,
-            url: "http://x".to_string(),
-            message: "boom".to_string(),
-        }
+        TransportError::new(kind, "http://x", "boom")
     }
 
     #[test]
@@ -314,5 +420,36 @@ mod tests {
         quota.on_success(500);
         assert_eq!(quota.available(), 12, "never above capacity");
         assert_eq!(quota.acquire(RetryKind::Timeout), Some(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_long_retry_sequence_is_told_from_the_second_retry_at_most_every_few_seconds() {
+        let mut progress = RetryProgress::default();
+        assert!(!progress.should_tell(2), "one retry is routine");
+        assert!(progress.should_tell(3));
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert!(!progress.should_tell(4), "too soon after the last notice");
+        tokio::time::advance(NOTICE_INTERVAL).await;
+        assert!(progress.should_tell(5));
+    }
+
+    #[tokio::test]
+    async fn notices_go_to_the_observer_of_the_task() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let observer: RetryObserver = {
+            let seen = Arc::clone(&seen);
+            Arc::new(move |notice: &RetryNotice| seen.lock().unwrap().push(notice.clone()))
+        };
+        let notice = RetryNotice {
+            operation: "sqs:GetQueueUrl".into(),
+            attempt: 3,
+            max_attempts: 3,
+            reason: service_reason(400, "ThrottlingException", "slow down"),
+        };
+        observe_retries(observer, async { report_retry(&notice, Duration::ZERO) }).await;
+        report_retry(&notice, Duration::ZERO); // no observer: logged, not seen
+        assert_eq!(*seen.lock().unwrap(), vec![notice.clone()]);
+        assert_eq!(notice.reason, "throttled (ThrottlingException: slow down)");
+        assert_eq!(service_reason(503, "", ""), "server error (HTTP 503)");
     }
 }

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use crate::aws::diagnose::{origin, Unreachable};
 use crate::aws::error_chain::error_chain;
 use crate::aws::http::{HttpRequest, HttpResponse};
 
@@ -18,13 +19,44 @@ pub trait Transport: Send + Sync {
     fn send<'a>(&'a self, url: &'a str, req: &'a HttpRequest) -> SendFuture<'a>;
 }
 
-/// Why no response was received. The kind drives the retry decision.
+/// Why no response was received. The kind drives the retry decision; the cause says it in
+/// plain words.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind} for {url}: {message}")]
+#[error("{}", describe_transport_error(self))]
 pub struct TransportError {
     pub kind: TransportErrorKind,
     pub url: String,
+    /// The whole error chain, for logs.
     pub message: String,
+    pub cause: Unreachable,
+}
+
+impl TransportError {
+    /// An error of `kind` for `url`, its cause read from `message`.
+    pub fn new(kind: TransportErrorKind, url: &str, message: &str) -> TransportError {
+        let cause = match kind {
+            TransportErrorKind::Timeout => Unreachable::NoAnswer,
+            TransportErrorKind::InvalidRequest => Unreachable::Other(message.to_string()),
+            TransportErrorKind::Connect | TransportErrorKind::Io => {
+                Unreachable::classify(message, &[])
+            }
+        };
+        TransportError {
+            kind,
+            url: url.to_string(),
+            message: message.to_string(),
+            cause,
+        }
+    }
+}
+
+fn describe_transport_error(error: &TransportError) -> String {
+    match error.kind {
+        TransportErrorKind::InvalidRequest => format!("cannot send the request: {}", error.message),
+        TransportErrorKind::Connect | TransportErrorKind::Io | TransportErrorKind::Timeout => {
+            format!("cannot reach {}: {}", origin(&error.url), error.cause)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,21 +112,24 @@ impl ReqwestTransport {
             .timeout(timeouts.request)
             .pool_idle_timeout(Duration::from_secs(60))
             .build()
-            .map_err(|err| TransportError {
-                kind: TransportErrorKind::InvalidRequest,
-                url: String::new(),
-                message: format!("cannot build the http client: {err}"),
+            .map_err(|err| {
+                TransportError::new(
+                    TransportErrorKind::InvalidRequest,
+                    "",
+                    &format!("cannot build the http client: {err}"),
+                )
             })?;
         Ok(ReqwestTransport { client })
     }
 
     async fn exchange(&self, url: &str, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        let method =
-            reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|err| TransportError {
-                kind: TransportErrorKind::InvalidRequest,
-                url: url.to_string(),
-                message: format!("bad method {:?}: {err}", req.method),
-            })?;
+        let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|err| {
+            TransportError::new(
+                TransportErrorKind::InvalidRequest,
+                url,
+                &format!("bad method {:?}: {err}", req.method),
+            )
+        })?;
         let mut builder = self.client.request(method, url);
         for (name, value) in &req.headers {
             builder = builder.header(name.as_str(), value.as_str());
@@ -144,10 +179,22 @@ fn classify(url: &str, err: &reqwest::Error) -> TransportError {
     } else {
         TransportErrorKind::Io
     };
+    let cause = match kind {
+        TransportErrorKind::Timeout if err.is_connect() => Unreachable::ConnectTimeout,
+        TransportErrorKind::Timeout => Unreachable::NoAnswer,
+        // The causes, not reqwest's own line: it quotes the URL, whose words could mislead.
+        TransportErrorKind::Connect
+        | TransportErrorKind::Io
+        | TransportErrorKind::InvalidRequest => match std::error::Error::source(err) {
+            Some(source) => Unreachable::of(source),
+            None => Unreachable::of(err),
+        },
+    };
     TransportError {
         kind,
         url: url.to_string(),
         message: error_chain(err),
+        cause,
     }
 }
 
@@ -230,6 +277,11 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.kind, TransportErrorKind::Connect, "{err}");
+        assert_eq!(err.cause, Unreachable::Refused, "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!("cannot reach http://127.0.0.1:{port}: connection refused (nothing is listening there)")
+        );
     }
 
     #[tokio::test]

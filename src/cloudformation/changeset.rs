@@ -43,6 +43,7 @@ impl Cfn {
         request: &ChangeSetRequest<'_>,
     ) -> Result<String, CfnError> {
         debug!(stack = request.stack, "CreateChangeSet");
+        self.forget_first_look();
         let kind = if request.create {
             ChangeSetType::Create
         } else {
@@ -189,6 +190,7 @@ impl Cfn {
         token: &str,
     ) -> Result<(), CfnError> {
         debug!(stack = stack, "ExecuteChangeSet");
+        self.forget_first_look();
         self.client
             .execute_change_set()
             .stack_name(stack)
@@ -203,6 +205,7 @@ impl Cfn {
     /// Deletes the change set (not the stack).
     pub async fn delete_change_set(&self, stack: &str, id: &str) -> Result<(), CfnError> {
         debug!(stack = stack, "DeleteChangeSet");
+        self.forget_first_look();
         self.client
             .delete_change_set()
             .stack_name(stack)

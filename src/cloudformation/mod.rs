@@ -8,11 +8,14 @@
 
 pub mod changeset;
 pub mod client;
+pub mod contact;
 pub mod drift;
+pub mod retries;
 pub mod stack_events;
 pub mod status;
 
 pub use changeset::{is_empty_change_set, ChangeSetRequest, ChangeSetState};
 pub use client::{Cfn, CfnError, DeployedStack};
+pub use contact::ContactError;
 pub use drift::Detection;
 pub use status::Category;

@@ -18,7 +18,8 @@ use crate::aws::invoke::{find_operation, Client};
 use crate::aws::jmespath::search;
 use crate::aws::operation::{call_with, CallOptions, OperationError};
 use crate::aws::waiter::WaiterError;
-use crate::cli::CallArgs;
+use crate::cli::{CallArgs, GlobalArgs};
+use crate::commands::{first_contact, session};
 use crate::error::Error;
 
 /// Why `gapfill call` failed: the client's errors as they are, plus what only the command
@@ -66,15 +67,38 @@ impl From<CallCommandError> for Error {
     }
 }
 
+/// `gapfill call`: the region and models from the project file when there is one, the call,
+/// and its failures said as the other commands say them (an endpoint out of reach, refused
+/// credentials, no region).
+pub async fn command(
+    global: &GlobalArgs,
+    args: &CallArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+    out: &mut dyn Write,
+) -> Result<i32, Error> {
+    let hints = session::project_hints(&global.project);
+    let sdk = session::load(global, hints.region.as_deref(), env).await?;
+    let catalog = Arc::new(session::catalog(hints.models_dir, env));
+    match run(args, &sdk, Arc::clone(&catalog), out).await {
+        Ok(()) => Ok(crate::exit_code::SUCCESS),
+        Err(CallCommandError::Call(error)) => {
+            let mut origins = session::origins(global, hints.region.as_deref(), env, &sdk);
+            origins.explicit_endpoint = args.endpoint_url.clone();
+            Err(first_contact::call_failure(error, &catalog, &origins))
+        }
+        Err(other) => Err(Error::from(other)),
+    }
+}
+
 /// Runs `gapfill call` with the product client.
 pub async fn run(
     args: &CallArgs,
     sdk: &aws_config::SdkConfig,
-    catalog: Catalog,
+    catalog: Arc<Catalog>,
     out: &mut dyn Write,
 ) -> Result<(), CallCommandError> {
     let client = Client::new(sdk)?
-        .catalog(Arc::new(catalog))
+        .catalog(catalog)
         .endpoint_url(args.endpoint_url.clone());
     run_with_client(args, &client, out).await
 }

@@ -43,7 +43,21 @@ pub async fn run(
     } else {
         full.clone()
     };
-    let aws = session::connect(global, plan.region.as_deref(), env, loaded.catalog).await?;
+    // The run's first stack, else the project's (`--only-steps` reads the deployed ones).
+    let first_stack = plan
+        .stacks
+        .first()
+        .or_else(|| full.stacks.first())
+        .map(|stack| stack.name.as_str());
+    let aws = session::connect(
+        global,
+        plan.region.as_deref(),
+        env,
+        loaded.catalog,
+        redactor,
+        first_stack,
+    )
+    .await?;
     let (cfn, client) = (aws.cfn, aws.client);
     let saved = match &args.plan {
         Some(path) => Some(Arc::new(reviewed_plan(path, &plan, &cfn).await?)),

@@ -31,7 +31,21 @@ pub async fn run(
         .clone()
         .for_drift(&args.stacks, &args.steps)
         .map_err(|why| Error::new(format!("cannot check drift: {why}")))?;
-    let aws = session::connect(global, plan.region.as_deref(), env, loaded.catalog).await?;
+    // The run's first stack, else the project's (`--only-steps` reads the deployed ones).
+    let first_stack = plan
+        .stacks
+        .first()
+        .or_else(|| full.stacks.first())
+        .map(|stack| stack.name.as_str());
+    let aws = session::connect(
+        global,
+        plan.region.as_deref(),
+        env,
+        loaded.catalog,
+        redactor,
+        first_stack,
+    )
+    .await?;
     // Steps read the outputs as deployed; without steps to check, nothing needs them.
     let known = if plan.steps.is_empty() {
         Default::default()
@@ -42,7 +56,12 @@ pub async fn run(
     let reporting = Reporting::start(requested, args.junit.as_ref(), env, redactor, github);
     let sink = reporting.sink.clone();
     let engine = DriftEngine {
-        stacks: StackDrift::new(aws.cfn.clone(), args.timeout, plan.drift_ignore.clone()),
+        stacks: StackDrift::new(
+            aws.cfn.clone(),
+            sink.clone(),
+            args.timeout,
+            plan.drift_ignore.clone(),
+        ),
         steps: StepRunner {
             client: aws.client,
             sink: sink.clone(),

@@ -5,6 +5,7 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::adopt::{project_files, ImportedStack};
 use crate::cli::{GlobalArgs, ImportArgs, ImportStacksArgs, ImportWhat};
@@ -12,15 +13,17 @@ use crate::cloudformation::Cfn;
 use crate::commands::session;
 use crate::error::Error;
 use crate::project::template;
+use crate::redact::Redactor;
 
 pub async fn run(
     global: &GlobalArgs,
     args: &ImportArgs,
     env: &dyn Fn(&str) -> Option<String>,
+    redactor: &Redactor,
     out: &mut dyn Write,
 ) -> Result<i32, Error> {
     match &args.what {
-        ImportWhat::Stacks(stacks) => import_stacks(global, stacks, env, out).await,
+        ImportWhat::Stacks(stacks) => import_stacks(global, stacks, env, redactor, out).await,
     }
 }
 
@@ -28,15 +31,17 @@ async fn import_stacks(
     global: &GlobalArgs,
     args: &ImportStacksArgs,
     env: &dyn Fn(&str) -> Option<String>,
+    redactor: &Redactor,
     out: &mut dyn Write,
 ) -> Result<i32, Error> {
     if args.stacks.is_empty() && args.prefix.is_none() {
         return Err(Error::new("name the stacks to import")
             .hint("--stack NAME (repeatable) or --prefix PREFIX"));
     }
-    let sdk = session::load_with_region(global, None, env).await?;
-    session::require_credentials(&sdk).await?;
-    let cfn = Cfn::new(session::cloudformation(&sdk, env));
+    let catalog = Arc::new(session::catalog(None, env));
+    let first = args.stacks.first().map(String::as_str);
+    let aws = session::connect(global, None, env, catalog, redactor, first).await?;
+    let (sdk, cfn) = (aws.sdk, aws.cfn);
     let names = stack_names(&cfn, args).await?;
     let mut stacks = Vec::new();
     for name in &names {

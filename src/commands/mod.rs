@@ -4,6 +4,7 @@ pub mod call;
 pub mod deploy;
 pub mod deployed;
 pub mod drift;
+pub mod first_contact;
 pub mod generate;
 pub mod github;
 pub mod import;

@@ -6,7 +6,6 @@ use std::io::Write;
 use indexmap::IndexMap;
 
 use crate::cli::{Format, GlobalArgs};
-use crate::cloudformation::Cfn;
 use crate::commands::github::GitHub;
 use crate::commands::{session, validate};
 use crate::error::Error;
@@ -31,10 +30,19 @@ pub async fn run(
     github: Option<&GitHub>,
     out: &mut dyn Write,
 ) -> Result<i32, Error> {
-    let plan = validate::load_plan(global, env, redactor)?.plan;
-    let sdk = session::load_with_region(global, plan.region.as_deref(), env).await?;
-    session::require_credentials(&sdk).await?;
-    let cfn = Cfn::new(session::cloudformation(&sdk, env));
+    let loaded = validate::load_plan(global, env, redactor)?;
+    let plan = loaded.plan;
+    let first_stack = plan.stacks.first().map(|stack| stack.name.as_str());
+    let cfn = session::connect(
+        global,
+        plan.region.as_deref(),
+        env,
+        loaded.catalog,
+        redactor,
+        first_stack,
+    )
+    .await?
+    .cfn;
     let mut stacks = Vec::new();
     let mut missing = Vec::new();
     for stack in &plan.stacks {

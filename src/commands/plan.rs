@@ -33,7 +33,16 @@ pub async fn run(
     let requested = requested_display(global.format)?;
     let loaded = validate::load_plan(global, env, redactor)?;
     let plan = loaded.plan;
-    let aws = session::connect(global, plan.region.as_deref(), env, loaded.catalog).await?;
+    let first_stack = plan.stacks.first().map(|stack| stack.name.as_str());
+    let aws = session::connect(
+        global,
+        plan.region.as_deref(),
+        env,
+        loaded.catalog,
+        redactor,
+        first_stack,
+    )
+    .await?;
     let (cfn, client) = (aws.cfn, aws.client);
     let (known, deployed) = existing_stacks(&plan, &cfn).await?;
     let deployed = Arc::new(deployed);

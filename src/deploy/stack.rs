@@ -14,8 +14,9 @@ use super::compare::matches_deployed;
 use super::poll::PollPolicy;
 use super::settle::rollback_hint;
 use super::watch::WatchEnd;
+use crate::cloudformation::retries::reporting_retries;
 use crate::cloudformation::{is_empty_change_set, Cfn, CfnError, ChangeSetRequest, ChangeSetState};
-use crate::events::{EventSink, RunEventKind, StackOutcome};
+use crate::events::{EventSink, NodeId, RunEventKind, StackOutcome};
 use crate::plan::saved::{SavedAction, SavedPlan, SavedStack};
 use crate::plan::INLINE_TEMPLATE_LIMIT;
 
@@ -88,10 +89,7 @@ impl From<CfnError> for Failure {
                 "add the capability under `capabilities:` of this stack in gapfill.yaml"
                     .to_string(),
             ),
-            "ExpiredToken" | "ExpiredTokenException" => {
-                Some("refresh your AWS credentials".to_string())
-            }
-            _ => None,
+            _ => error.hint(),
         };
         Failure::new(error.to_string(), hint)
     }
@@ -112,7 +110,8 @@ pub struct StackDeploy {
 impl StackDeploy {
     /// Deploys `input`; every failure becomes an outcome, nothing is lost.
     pub async fn run(&self, input: &StackInput) -> StackResult {
-        match self.deploy(input).await {
+        let node = NodeId::Stack(input.name.clone());
+        match reporting_retries(&self.sink, node, self.deploy(input)).await {
             Ok(result) => result,
             Err(failure) => StackResult {
                 outcome: StackOutcome::Failed {

@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::cloudformation::retries::reporting_retries;
 use crate::cloudformation::{Cfn, CfnError, Detection};
-use crate::events::StackOutcome;
+use crate::events::{EventSink, NodeId, StackOutcome};
 use crate::plan::IgnoreRule;
 
 /// Error codes of an endpoint that does not offer an operation at all.
@@ -19,6 +20,8 @@ const UNSUPPORTED_CODES: [&str; 3] = ["NotImplemented", "InvalidAction", "Unsupp
 #[derive(Clone)]
 pub struct StackDrift {
     pub cfn: Cfn,
+    /// Where the retries of a stack's calls are told.
+    pub sink: EventSink,
     /// How long one stack's detection may take.
     pub timeout: Duration,
     /// The first wait between status checks; it grows by half up to `max_interval`.
@@ -30,9 +33,15 @@ pub struct StackDrift {
 }
 
 impl StackDrift {
-    pub fn new(cfn: Cfn, timeout: Duration, ignore: Vec<IgnoreRule>) -> StackDrift {
+    pub fn new(
+        cfn: Cfn,
+        sink: EventSink,
+        timeout: Duration,
+        ignore: Vec<IgnoreRule>,
+    ) -> StackDrift {
         StackDrift {
             cfn,
+            sink,
             timeout,
             interval: Duration::from_secs(1),
             max_interval: Duration::from_secs(10),
@@ -46,7 +55,8 @@ impl StackDrift {
         if self.unsupported.load(Ordering::Relaxed) {
             return not_supported();
         }
-        match self.detect(stack).await {
+        let node = NodeId::Stack(stack.to_string());
+        match reporting_retries(&self.sink, node, self.detect(stack)).await {
             Ok(outcome) => outcome,
             Err(error) => self.failed(error),
         }
@@ -102,8 +112,11 @@ impl StackDrift {
             self.unsupported.store(true, Ordering::Relaxed);
             return not_supported();
         }
-        let hint = (error.code == "ValidationError" && error.message.contains("does not exist"))
-            .then(|| "the stack is not deployed: run `gapfill deploy` first".to_string());
+        let hint = if error.code == "ValidationError" && error.message.contains("does not exist") {
+            Some("the stack is not deployed: run `gapfill deploy` first".to_string())
+        } else {
+            error.hint()
+        };
         StackOutcome::Failed {
             reason: error.to_string(),
             hint,

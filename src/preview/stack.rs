@@ -11,12 +11,13 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+use crate::cloudformation::retries::reporting_retries;
 use crate::cloudformation::{
     is_empty_change_set, Cfn, CfnError, ChangeSetRequest, ChangeSetState, DeployedStack,
 };
 use crate::deploy::compare::matches_deployed;
 use crate::deploy::{StackInput, StackResult};
-use crate::events::{EventSink, ResourceChange, RunEventKind, StackOutcome};
+use crate::events::{EventSink, NodeId, ResourceChange, RunEventKind, StackOutcome};
 
 /// Change sets a plan made and has not deleted yet: (stack, change set id).
 #[derive(Debug, Clone, Default)]
@@ -65,12 +66,13 @@ pub struct StackPreview {
 impl StackPreview {
     /// The stack's preview; every failure becomes an outcome.
     pub async fn run(&self, input: &StackInput) -> StackResult {
-        match self.preview(input).await {
+        let node = NodeId::Stack(input.name.clone());
+        match reporting_retries(&self.sink, node, self.preview(input)).await {
             Ok(result) => result,
             Err(error) => StackResult {
                 outcome: StackOutcome::Failed {
                     reason: error.to_string(),
-                    hint: None,
+                    hint: error.hint(),
                 },
                 outputs: Default::default(),
             },

@@ -26,6 +26,10 @@
 //!   would run | decided at deploy | not run), `reason` (why it failed, was not
 //!   run or was skipped), `hint`, `differences` (those that never converged, for a failure;
 //!   those found, for a drift)
+//! - `retrying`: `stack` or `step`, `operation` (`service:Operation`), `attempt` (the one
+//!   about to be made), `max_attempts`, `reason`: a call that keeps failing (throttling,
+//!   server errors, dropped connections), told from its second retry in a row, at most every
+//!   few seconds per call
 //! - `run_finished`: `success`, the stack counts `created`, `updated`, `unchanged`, `failed`,
 //!   `skipped`, `stacks` and `steps` (each `{stack|step, outcome}` in plan order), and
 //!   `step_counts` (`applied`, `in_sync`, `actions`, `not_run`, `failed`, `skipped`), and
@@ -42,7 +46,9 @@ use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
-use crate::events::{Difference, ResourceDrift, RunEvent, RunEventKind, StackOutcome, StepOutcome};
+use crate::events::{
+    Difference, NodeId, ResourceDrift, RunEvent, RunEventKind, StackOutcome, StepOutcome,
+};
 use crate::redact::Redactor;
 
 use super::Reporter;
@@ -203,6 +209,20 @@ fn encode(kind: &RunEventKind) -> (&'static str, Value) {
                 }),
             )
         }
+        RunEventKind::Retrying {
+            node,
+            operation,
+            attempt,
+            max_attempts,
+            reason,
+        } => {
+            let mut data = node_data(node);
+            data["operation"] = json!(operation);
+            data["attempt"] = json!(attempt);
+            data["max_attempts"] = json!(max_attempts);
+            data["reason"] = json!(reason);
+            ("retrying", data)
+        }
         RunEventKind::RunFinished {
             stats,
             stacks,
@@ -244,6 +264,14 @@ fn encode(kind: &RunEventKind) -> (&'static str, Value) {
                 },
             }),
         ),
+    }
+}
+
+/// `{"stack": name}` or `{"step": name}`, as every other event names its node.
+fn node_data(node: &NodeId) -> Value {
+    match node {
+        NodeId::Stack(stack) => json!({"stack": stack}),
+        NodeId::Step(step) => json!({"step": step}),
     }
 }
 
@@ -529,5 +557,43 @@ mod tests {
             values[1]["data"]["step_counts"],
             json!({"applied": 1, "in_sync": 0, "actions": 0, "not_run": 0, "failed": 0, "skipped": 1})
         );
+    }
+
+    #[test]
+    fn a_retry_names_its_stack_or_step_the_call_the_attempt_and_why() {
+        let mut out = Vec::new();
+        let mut reporter = Json::new(&mut out, Redactor::default());
+        for node in [NodeId::Stack("app".into()), NodeId::Step("warm".into())] {
+            let event = RunEvent {
+                at: chrono::Utc::now(),
+                elapsed: Duration::from_millis(7),
+                kind: RunEventKind::Retrying {
+                    node,
+                    operation: "cloudformation:DescribeStacks".into(),
+                    attempt: 3,
+                    max_attempts: 10,
+                    reason: "throttled (Throttling: Rate exceeded)".into(),
+                },
+            };
+            reporter.event(&event).unwrap();
+        }
+        let values: Vec<Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(values[0]["type"], "retrying");
+        assert_eq!(
+            values[0]["data"],
+            json!({
+                "stack": "app",
+                "operation": "cloudformation:DescribeStacks",
+                "attempt": 3,
+                "max_attempts": 10,
+                "reason": "throttled (Throttling: Rate exceeded)",
+            })
+        );
+        assert_eq!(values[1]["data"]["step"], "warm");
+        assert!(values[1]["data"].get("stack").is_none());
     }
 }

@@ -307,7 +307,9 @@ impl Reporter for Junit {
             | RunEventKind::StackExecuting { .. }
             | RunEventKind::StackResourceEvent { .. }
             | RunEventKind::StackHeartbeat { .. }
-            | RunEventKind::StepApplying { .. } => {}
+            | RunEventKind::StepApplying { .. }
+            // Retries are progress; the report is about outcomes.
+            | RunEventKind::Retrying { .. } => {}
         }
         Ok(())
     }

@@ -222,6 +222,17 @@ impl<W: Write + Send> Reporter for Lines<W> {
                 }
                 self.annotate(step_annotation(step, outcome))?;
             }
+            RunEventKind::Retrying {
+                node,
+                operation,
+                attempt,
+                max_attempts,
+                reason,
+            } => self.line(
+                event,
+                node.name(),
+                &retrying_text(operation, *attempt, *max_attempts, reason),
+            )?,
             RunEventKind::RunFinished {
                 stats,
                 stacks,
@@ -319,6 +330,11 @@ fn run_annotation(command: &str, stats: &RunStats, summary: &str) -> Option<Anno
             summary.to_string(),
         )
     })
+}
+
+/// How a retry reads: `retrying cloudformation:DescribeStacks (attempt 3 of 10): throttled (...)`.
+pub fn retrying_text(operation: &str, attempt: u32, max_attempts: u32, reason: &str) -> String {
+    format!("retrying {operation} (attempt {attempt} of {max_attempts}): {reason}")
 }
 
 /// The sign of a change set action, as `plan` and `deploy` show it.
@@ -436,7 +452,7 @@ mod tests {
     use indexmap::IndexMap;
 
     use super::*;
-    use crate::events::{ResourceChange, RunStats, StackStats, StepStats};
+    use crate::events::{NodeId, ResourceChange, RunStats, StackStats, StepStats};
 
     fn at(kind: RunEventKind) -> RunEvent {
         RunEvent {
@@ -469,6 +485,13 @@ mod tests {
                     replacement: None,
                     details: Vec::new(),
                 }],
+            },
+            RunEventKind::Retrying {
+                node: NodeId::Stack("ingest".into()),
+                operation: "cloudformation:DescribeStacks".into(),
+                attempt: 3,
+                max_attempts: 10,
+                reason: "throttled (Throttling: Rate exceeded)".into(),
             },
             RunEventKind::StackFinished {
                 stack: "ingest".into(),
@@ -509,6 +532,7 @@ mod tests {
             "2026-11-24T08:00:00Z deploy demo: 2 stack(s): data, ingest\n\
              2026-11-24T08:00:00Z data    change set cs1: 1 change(s)\n\
              2026-11-24T08:00:00Z data      + AWS::SQS::Queue Q\n\
+             2026-11-24T08:00:00Z ingest  retrying cloudformation:DescribeStacks (attempt 3 of 10): throttled (Throttling: Rate exceeded)\n\
              2026-11-24T08:00:00Z ingest  failed: bad token ****\n\
              2026-11-24T08:00:00Z ingest  hint: fix it\n\
              2026-11-24T08:00:00Z data    result: created\n\

@@ -10,7 +10,9 @@ use indexmap::IndexMap;
 use crate::events::{RunEvent, RunEventKind, StackOutcome, StepOutcome};
 use crate::redact::Redactor;
 
-use super::lines::{checked_text, outcome_text, step_outcome_details, step_outcome_text, symbol};
+use super::lines::{
+    checked_text, outcome_text, retrying_text, step_outcome_details, step_outcome_text, symbol,
+};
 use super::{resource_drift_lines, resource_event_text, seconds, summary_text, Reporter};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -338,6 +340,20 @@ impl<W: Write + Send> Live<W> {
                     row.finish(Finished::Step(outcome.clone()));
                 }
             }
+            RunEventKind::Retrying {
+                node,
+                operation,
+                attempt,
+                max_attempts,
+                reason,
+            } => {
+                // Above the rows only: a row's state would stay "retrying" after the retry
+                // succeeded, until its next event.
+                self.log(
+                    node.name(),
+                    &retrying_text(operation, *attempt, *max_attempts, reason),
+                )?;
+            }
             RunEventKind::RunFinished {
                 stats,
                 stacks: _,
@@ -378,7 +394,7 @@ mod tests {
 
     use super::*;
     use crate::events::{
-        Difference, ResourceChange, ResourceEvent, RunStats, StackStats, StepStats,
+        Difference, NodeId, ResourceChange, ResourceEvent, RunStats, StackStats, StepStats,
     };
 
     fn event(kind: RunEventKind) -> RunEvent {
@@ -593,6 +609,17 @@ mod tests {
             step: "concurrency".into(),
             call: "lambda:PutFunctionConcurrency".into(),
         });
+        let retrying = step(RunEventKind::Retrying {
+            node: NodeId::Step("concurrency".into()),
+            operation: "lambda:PutFunctionConcurrency".into(),
+            attempt: 3,
+            max_attempts: 3,
+            reason: "throttled (TooManyRequestsException: Rate exceeded)".into(),
+        });
+        assert_eq!(
+            retrying, now,
+            "a retry is told above the rows, never in one"
+        );
         assert_eq!(
             now[2],
             "⠋ concurrency  applying lambda:PutFunctionConcurrency"
@@ -667,6 +694,7 @@ mod tests {
                 "  concurrency: differs:",
                 "  concurrency:   ReservedConcurrentExecutions: expected 5, found nothing",
                 "  concurrency:   Environment.KEY: differs (secret value, not shown)",
+                "  concurrency: retrying lambda:PutFunctionConcurrency (attempt 3 of 3): throttled (TooManyRequestsException: Rate exceeded)",
                 "  token: failed: AccessDenied (****)",
                 "  token:   Parameter.Type: expected \"SecureString\", found \"String\"",
                 "  token: hint: grant ssm:PutParameter",

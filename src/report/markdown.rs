@@ -424,7 +424,9 @@ impl<W: Write + Send> Reporter for Markdown<W> {
             | RunEventKind::StackResourceEvent { .. }
             | RunEventKind::StackHeartbeat { .. }
             | RunEventKind::StepChecked { .. }
-            | RunEventKind::StepApplying { .. } => {}
+            | RunEventKind::StepApplying { .. }
+            // Retries are progress; the report is about outcomes.
+            | RunEventKind::Retrying { .. } => {}
         }
         Ok(())
     }

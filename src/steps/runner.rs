@@ -8,10 +8,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::aws::diagnose::AuthProblem;
 use crate::aws::error::CallError;
 use crate::aws::invoke::Client;
 use crate::aws::operation::{call_with, CallOptions, OperationError};
-use crate::events::{Difference, EventSink, RunEventKind, StepOutcome};
+use crate::aws::retry::{observe_retries, RetryNotice, RetryObserver};
+use crate::events::{Difference, EventSink, NodeId, RunEventKind, StepOutcome};
 use crate::plan::StepPlan;
 
 use super::compare::holds;
@@ -215,26 +217,34 @@ impl StepRunner {
             step: step.id.clone(),
             call: step.call(),
         });
-        self.call(&step.service, &step.operation, input)
+        self.call(step, &step.service, &step.operation, input)
             .await
             .map_err(call_failure)
     }
 
-    /// One call, down the same path as `gapfill call`.
+    /// One call of `step`, down the same path as `gapfill call`, its retries told as the
+    /// step's.
     async fn call(
         &self,
+        step: &StepPlan,
         service: &str,
         operation: &str,
         input: &Value,
     ) -> Result<Value, OperationError> {
-        call_with(
-            &self.client,
-            service,
-            operation,
-            input,
-            &CallOptions::default(),
-        )
-        .await
+        let sink = self.sink.clone();
+        let node = NodeId::Step(step.id.clone());
+        let observer: RetryObserver = Arc::new(move |notice: &RetryNotice| {
+            let RetryNotice {
+                operation,
+                attempt,
+                max_attempts,
+                reason,
+            } = notice;
+            sink.retrying(&node, operation, *attempt, *max_attempts, reason)
+        });
+        let options = CallOptions::default();
+        let call = call_with(&self.client, service, operation, input, &options);
+        observe_retries(observer, call).await
     }
 
     /// Runs the check and lists the expectations that do not hold.
@@ -247,7 +257,7 @@ impl StepRunner {
             return Ok((Value::Null, Vec::new()));
         };
         let result = match self
-            .call(&plan.service, &plan.operation, &check.input)
+            .call(step, &plan.service, &plan.operation, &check.input)
             .await
         {
             Ok(result) => result,
@@ -295,18 +305,35 @@ fn call_failure(error: OperationError) -> Failure {
         error,
         OperationError::Call(CallError::Api(_) | CallError::Transport { .. })
     );
-    let hint = match error.code() {
-        Some(code) if code.contains("AccessDenied") || code == "UnauthorizedOperation" => Some(
-            "the credentials gapfill runs with lack this permission: add the action to the deploy role's policy".to_string(),
-        ),
-        _ => None,
-    };
+    let hint = auth_hint(&error);
     Failure {
         reason: error.to_string(),
         hint,
         differences: Vec::new(),
         retryable,
     }
+}
+
+/// What to do about a credential or permission problem AWS answered with.
+fn auth_hint(error: &OperationError) -> Option<String> {
+    let OperationError::Call(CallError::Api(failure)) = error else {
+        return None;
+    };
+    let hint = match AuthProblem::of(&failure.code, &failure.message)? {
+        AuthProblem::Denied(denial) => {
+            denial.advice(&format!("{}:{}", failure.service, failure.operation))
+        }
+        AuthProblem::Expired => "the credentials expired during the run: with SSO, run `aws sso login`; otherwise get fresh credentials, then run again".to_string(),
+        problem @ (AuthProblem::UnknownKey
+        | AuthProblem::BadSignature
+        | AuthProblem::WrongScope
+        | AuthProblem::ClockSkew
+        | AuthProblem::Unsigned
+        | AuthProblem::OptInRequired) => {
+            format!("{}: check the credentials and region, then run again", problem.summary())
+        }
+    };
+    Some(hint)
 }
 
 #[cfg(test)]

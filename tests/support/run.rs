@@ -139,6 +139,12 @@ impl Gapfill {
         self
     }
 
+    /// Removes an environment variable the clean environment sets.
+    pub fn env_remove(mut self, name: &str) -> Gapfill {
+        self.command.env_remove(name);
+        self
+    }
+
     /// Runs to the end (or the deadline, which fails the test).
     pub fn run(self) -> Output {
         self.spawn().wait(DEADLINE)

@@ -1,0 +1,160 @@
+//! A CloudFormation call that keeps failing is told as it retries: [`RetryNotices`], an SDK
+//! interceptor, hands the SDK's retries to [`crate::aws::retry`] (the same rules and the same
+//! observer as the model-driven client's), and [`reporting_retries`] runs a stack's work with
+//! an observer that turns them into `Retrying` events of that stack (steps have their own, in
+//! `steps`, which may not use this module).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use aws_sdk_cloudformation::config::interceptors::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
+use aws_sdk_cloudformation::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::retries::RequestAttempts;
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
+use aws_smithy_types::retry::RetryConfig;
+
+use crate::aws::diagnose::Unreachable;
+use crate::aws::error_chain::error_chain;
+use crate::aws::retry::{
+    observe_retries, report_retry, service_reason, RetryNotice, RetryObserver, RetryProgress,
+};
+use crate::events::{EventSink, NodeId};
+
+/// Runs `work` (a stack's, or a step's) with the retries of its calls told as `Retrying`
+/// events of `node`.
+pub async fn reporting_retries<F: Future>(sink: &EventSink, node: NodeId, work: F) -> F::Output {
+    let sink = sink.clone();
+    let observer: RetryObserver = Arc::new(move |notice: &RetryNotice| {
+        let RetryNotice {
+            operation,
+            attempt,
+            max_attempts,
+            reason,
+        } = notice;
+        sink.retrying(&node, operation, *attempt, *max_attempts, reason)
+    });
+    observe_retries(observer, work).await
+}
+
+/// The interceptor: records why each attempt failed, and before a retry asks whether it is
+/// worth telling.
+#[derive(Debug, Default)]
+pub struct RetryNotices;
+
+/// One call's state, kept in the call's config bag across its attempts.
+#[derive(Debug, Clone, Default)]
+struct CallRetries {
+    progress: RetryProgress,
+    last_failure: Option<String>,
+}
+
+impl Storable for CallRetries {
+    type Storer = StoreReplace<CallRetries>;
+}
+
+impl Intercept for RetryNotices {
+    fn name(&self) -> &'static str {
+        "gapfill::RetryNotices"
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let mut state = cfg.load::<CallRetries>().cloned().unwrap_or_default();
+        state.last_failure = failure_reason(context);
+        cfg.interceptor_state().store_put(state);
+        Ok(())
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let attempt = cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts());
+        if attempt < 2 {
+            return Ok(());
+        }
+        let mut state = cfg.load::<CallRetries>().cloned().unwrap_or_default();
+        if !state.progress.should_tell(attempt) {
+            return Ok(());
+        }
+        let operation = cfg.load::<Metadata>().map_or_else(
+            || "cloudformation".to_string(),
+            |metadata| format!("cloudformation:{}", metadata.name()),
+        );
+        let max_attempts = cfg
+            .load::<RetryConfig>()
+            .map_or(attempt, RetryConfig::max_attempts);
+        let notice = RetryNotice {
+            operation,
+            attempt,
+            max_attempts,
+            reason: state
+                .last_failure
+                .clone()
+                .unwrap_or_else(|| "the last attempt failed".to_string()),
+        };
+        report_retry(&notice, state.progress.waited());
+        cfg.interceptor_state().store_put(state);
+        Ok(())
+    }
+}
+
+/// Why an attempt failed, in plain words; `None` when it did not.
+fn failure_reason(context: &FinalizerInterceptorContextRef<'_>) -> Option<String> {
+    let error = context.output_or_error()?.err()?;
+    if let Some(connector) = error.as_connector_error() {
+        return Some(Unreachable::of(connector).to_string());
+    }
+    if error.is_timeout_error() {
+        return Some(Unreachable::NoAnswer.to_string());
+    }
+    let Some(response) = context.response() else {
+        return Some(error_chain(error));
+    };
+    let status = response.status().as_u16();
+    let (code, message) = response.body().bytes().map(query_error).unwrap_or_default();
+    Some(service_reason(status, &code, &message))
+}
+
+/// The `Code` and `Message` of a query-protocol error document.
+fn query_error(body: &[u8]) -> (String, String) {
+    let text = String::from_utf8_lossy(body);
+    let Ok(document) = roxmltree::Document::parse(&text) else {
+        return Default::default();
+    };
+    let element = |name: &str| {
+        document
+            .descendants()
+            .find(|node| node.has_tag_name(name))
+            .and_then(|node| node.text())
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
+    (element("Code"), element("Message"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_code_and_message_of_an_error_document() {
+        let body = br#"<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>"#;
+        assert_eq!(
+            query_error(body),
+            ("Throttling".to_string(), "Rate exceeded".to_string())
+        );
+        assert_eq!(query_error(b"<html>"), Default::default());
+    }
+}
