@@ -7,6 +7,7 @@ pub mod drift;
 pub mod generate;
 pub mod github;
 pub mod import;
+pub mod import_script;
 pub mod outputs;
 pub mod plan;
 pub mod reporting;
