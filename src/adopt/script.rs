@@ -74,10 +74,21 @@ pub trait ScriptModels {
     fn operations(&self, service: &str) -> Option<Vec<String>>;
     /// The members of an operation's input, typed.
     fn input(&self, service: &str, operation: &str) -> Vec<(String, Kind)>;
-    /// The read operation `check: auto` derives for this apply call and input, or why none.
-    fn check(&self, service: &str, operation: &str, input: &Value) -> Result<String, String>;
+    /// The check `check: auto` derives for this apply call and input, or why none.
+    fn check(&self, service: &str, operation: &str, input: &Value) -> Result<Check, String>;
     /// A file the script names (`file://path`), relative to the script.
     fn read_file(&self, path: &str) -> Result<Vec<u8>, String>;
+}
+
+/// A derived check: its read operation, and the input it needs beyond the derived one (a
+/// read operation that returns only what it is asked for is asked for `All`: SQS
+/// GetQueueAttributes' `AttributeNames`). With extra input, the check's input is written out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub read: String,
+    /// The derived check input (the apply input's members the read operation accepts).
+    pub input: Map<String, Value>,
+    pub extra: Map<String, Value>,
 }
 
 /// A line not converted, or a note on a converted one.
@@ -1031,7 +1042,7 @@ impl Writer<'_> {
         original: &str,
         call: &Call,
         id: String,
-        check: Result<String, String>,
+        check: Result<Check, String>,
     ) {
         self.yaml.push_str(&format!(
             "  # line {line}: aws {} {}\n",
@@ -1058,11 +1069,24 @@ impl Writer<'_> {
                     .push_str(&format!("      {}: {}\n", quote(key), flow(value)));
             }
         }
-        if let Ok(read) = &check {
-            self.yaml.push_str(&format!(
-                "    check: auto            # {}:{read}\n",
-                call.service
-            ));
+        match &check {
+            Ok(check) if check.extra.is_empty() => self.yaml.push_str(&format!(
+                "    check: auto            # {}:{}\n",
+                call.service, check.read
+            )),
+            Ok(check) => {
+                let asked: Vec<&str> = check.extra.keys().map(String::as_str).collect();
+                let mut input = check.input.clone();
+                input.extend(check.extra.clone());
+                self.yaml.push_str(&format!(
+                    "    check:                 # {}:{}, asked for all of {}: it returns only what it is asked for\n      input: {}\n",
+                    call.service,
+                    check.read,
+                    asked.join(", "),
+                    flow(&Value::Object(input))
+                ));
+            }
+            Err(_) => {}
         }
         if let Some(previous) = self.ids.last() {
             self.yaml.push_str(&format!(

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::adopt::script::{convert, Kind, ScriptModels};
+use crate::adopt::script::{convert, Check, Kind, ScriptModels};
 use crate::aws::catalog::Catalog;
 use crate::aws::model::{ServiceModel, ShapeType};
 use crate::cli::{GlobalArgs, ImportScriptArgs};
@@ -173,6 +173,45 @@ fn leaves(value: &Value, path: &mut Vec<String>, found: &mut Vec<Vec<String>>) {
     }
 }
 
+impl ScriptCatalog {
+    /// Optional list members of the read operation's input whose values name what to return,
+    /// `All` among them, and that the check input leaves out: asked for `[All]` (a read
+    /// operation such as SQS GetQueueAttributes returns nothing it is not asked for).
+    fn ask_for_all(
+        &self,
+        service: &str,
+        read: &str,
+        given: &serde_json::Map<String, Value>,
+    ) -> serde_json::Map<String, Value> {
+        let mut extra = serde_json::Map::new();
+        let Some(model) = self.model(service) else {
+            return extra;
+        };
+        let Some(shape) = model
+            .operation(read)
+            .and_then(|op| op.input.as_ref())
+            .and_then(|input| model.shape(&input.shape))
+        else {
+            return extra;
+        };
+        for (name, member) in &shape.members {
+            if given.contains_key(name) || shape.required.contains(name) {
+                continue;
+            }
+            let names_all = model
+                .shape(&member.shape)
+                .filter(|list| list.shape_type == ShapeType::List)
+                .and_then(|list| list.member.as_ref())
+                .and_then(|item| model.shape(&item.shape))
+                .is_some_and(|item| item.enum_values.iter().any(|value| value == "All"));
+            if names_all {
+                extra.insert(name.clone(), Value::Array(vec![Value::from("All")]));
+            }
+        }
+        extra
+    }
+}
+
 impl ScriptModels for ScriptCatalog {
     fn operations(&self, service: &str) -> Option<Vec<String>> {
         let model = self.model(service)?;
@@ -194,7 +233,7 @@ impl ScriptModels for ScriptCatalog {
 
     /// What `check: auto` derives, mirrored: the read operation, its input from the apply
     /// input's members it accepts (valid for it), and at least one value that comes back.
-    fn check(&self, service: &str, operation: &str, input: &Value) -> Result<String, String> {
+    fn check(&self, service: &str, operation: &str, input: &Value) -> Result<Check, String> {
         let read = self.checks.read_operation(service, operation)?;
         let accepted = self.checks.input_members(service, &read);
         let mut check_input = serde_json::Map::new();
@@ -205,9 +244,9 @@ impl ScriptModels for ScriptCatalog {
                 }
             }
         }
-        let problems = self
-            .checks
-            .validate_input(service, &read, &Value::Object(check_input), &[]);
+        let problems =
+            self.checks
+                .validate_input(service, &read, &Value::Object(check_input.clone()), &[]);
         if let Some(problem) = problems.first() {
             return Err(format!(
                 "{service}:{read} cannot be called from this input: {}",
@@ -220,7 +259,12 @@ impl ScriptModels for ScriptCatalog {
             .iter()
             .any(|path| self.checks.output_path(service, &read, path).is_some())
         {
-            Ok(read)
+            let extra = self.ask_for_all(service, &read, &check_input);
+            Ok(Check {
+                read,
+                input: check_input,
+                extra,
+            })
         } else {
             Err(format!(
                 "no value it sets comes back in {service}:{read}'s result"
