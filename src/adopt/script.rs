@@ -76,6 +76,8 @@ pub trait ScriptModels {
     fn input(&self, service: &str, operation: &str) -> Vec<(String, Kind)>;
     /// The check `check: auto` derives for this apply call and input, or why none.
     fn check(&self, service: &str, operation: &str, input: &Value) -> Result<Check, String>;
+    /// The input members whose value is sensitive (a secret string, a password).
+    fn sensitive_members(&self, service: &str, operation: &str) -> Vec<String>;
     /// A file the script names (`file://path`), relative to the script.
     fn read_file(&self, path: &str) -> Result<Vec<u8>, String>;
 }
@@ -813,6 +815,8 @@ struct Call {
     input: Map<String, Value>,
     query: Option<String>,
     notes: Vec<String>,
+    /// The sensitive members the input sets.
+    secret: Vec<String>,
 }
 
 /// An `aws ...` command (its words resolved) as a call.
@@ -953,6 +957,11 @@ fn aws_call(words: &[String], models: &dyn ScriptModels) -> Result<Call, String>
         base.extend(input);
         input = base;
     }
+    let secret = models
+        .sensitive_members(&service, &operation)
+        .into_iter()
+        .filter(|member| input.contains_key(member))
+        .collect();
     Ok(Call {
         service,
         cli_service,
@@ -961,7 +970,41 @@ fn aws_call(words: &[String], models: &dyn ScriptModels) -> Result<Call, String>
         input,
         query,
         notes,
+        secret,
     })
+}
+
+/// Notes where an env variable or stack output (a string) stands alone for a number or a
+/// boolean: gapfill reads those as strings, so the value must be written instead.
+fn untyped_references(value: &Value, kind: &Kind, option: &str, notes: &mut Vec<String>) {
+    match (kind, value) {
+        (Kind::Integer | Kind::Float | Kind::Boolean, Value::String(text))
+            if text.contains("${") && !text.starts_with("${steps.") =>
+        {
+            notes.push(format!(
+                "`--{option}`: a variable where {} is expected; an env variable or stack output is a string: write the value (the file does not validate until then)",
+                kind_name(kind)
+            ));
+        }
+        (Kind::Structure(members), Value::Object(given)) => {
+            for (name, value) in given {
+                if let Some((_, member)) = members.iter().find(|(m, _)| m == name) {
+                    untyped_references(value, member, option, notes);
+                }
+            }
+        }
+        (Kind::Map(item), Value::Object(given)) => {
+            for value in given.values() {
+                untyped_references(value, item, option, notes);
+            }
+        }
+        (Kind::List(item), Value::Array(items)) => {
+            for value in items {
+                untyped_references(value, item, option, notes);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `Stacks[0].Outputs[?OutputKey=='X'].OutputValue` -> `X`.
@@ -1060,6 +1103,12 @@ impl Writer<'_> {
             )),
         }
         self.yaml.push_str(&format!("  - id: {id}\n"));
+        if !call.secret.is_empty() {
+            self.yaml.push_str(&format!(
+                "    secret: true           # {} is sensitive\n",
+                call.secret.join(", ")
+            ));
+        }
         self.yaml
             .push_str(&format!("    call: {}:{}\n", call.service, call.operation));
         if !call.input.is_empty() {
@@ -1131,6 +1180,7 @@ impl Writer<'_> {
         match aws_call(&resolved, self.models) {
             Ok(mut call) => {
                 call.input = finish_object(call.input, &refs);
+                note_untyped(&mut call, self.models);
                 let id = self.new_id(&format!("{}-{}", call.cli_service, call.command));
                 let check = self.models.check(
                     &call.service,
@@ -1225,6 +1275,7 @@ impl Writer<'_> {
         }
         let mut call = call;
         call.input = finish_object(call.input, &refs);
+        note_untyped(&mut call, self.models);
         // `--query` and `--output` are how the result is read: not dropped.
         call.notes
             .retain(|note| !note.starts_with("`--query") && !note.starts_with("`--output"));
@@ -1249,6 +1300,15 @@ impl Writer<'_> {
             id,
             Err(format!("its result is read as ${name}")),
         );
+    }
+}
+
+/// Notes the references that cannot stand for the numbers and booleans of `call`'s input.
+fn note_untyped(call: &mut Call, models: &dyn ScriptModels) {
+    for (member, kind) in models.input(&call.service, &call.operation) {
+        if let Some(value) = call.input.get(&member) {
+            untyped_references(value, &kind, &cli_name(&member), &mut call.notes);
+        }
     }
 }
 
@@ -1304,6 +1364,37 @@ fn flow(value: &Value) -> String {
         ),
         other => other.to_string(),
     }
+}
+
+/// The env variables `${env.NAME}` in `yaml`, each once, in order.
+fn env_names(yaml: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for (at, _) in yaml.match_indices("${env.") {
+        let rest = &yaml[at + "${env.".len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The delimiter of a here-document the line opens (`<<EOF`, `<<-'EOF'`), if any.
+fn heredoc_delimiter(text: &str) -> Option<String> {
+    let at = text.find("<<")?;
+    let rest = text[at + 2..].trim_start_matches('-').trim_start();
+    if rest.starts_with('<') {
+        return None;
+    }
+    let word: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !";|&)".contains(*c))
+        .filter(|c| *c != '\'' && *c != '"')
+        .collect();
+    (!word.is_empty()).then_some(word)
 }
 
 const BLOCK_STARTS: &[&str] = &["for", "while", "until", "if", "case", "select", "function"];
@@ -1363,6 +1454,19 @@ pub fn convert(name: &str, script: &str, models: &dyn ScriptModels) -> Converted
             writer.problem(line, &text, "an unterminated quote");
             continue;
         };
+        if let Some(delimiter) = heredoc_delimiter(&text) {
+            // The here-document's lines belong to this command.
+            while let Some(next) = lines.get(index) {
+                text.push('\n');
+                text.push_str(next);
+                index += 1;
+                if next.trim() == delimiter {
+                    break;
+                }
+            }
+            writer.problem(line, &text, "a here-document");
+            continue;
+        }
         let head = lexed.words.first().and_then(|word| match word.as_slice() {
             [Part::Lit(text)] => Some(text.as_str()),
             _ => None,
@@ -1396,6 +1500,17 @@ pub fn convert(name: &str, script: &str, models: &dyn ScriptModels) -> Converted
     if writer.ids.is_empty() {
         writer.yaml = writer.yaml.replacen("steps:\n", "steps: []\n", 1);
     }
+    let env = env_names(&writer.yaml);
+    if !env.is_empty() {
+        writer.yaml = writer.yaml.replacen(
+            "steps:",
+            &format!(
+                "# It reads the env variables {}: list the secret ones under `secrets:`.\nsteps:",
+                env.join(", ")
+            ),
+            1,
+        );
+    }
     Converted {
         steps: writer.ids.len(),
         yaml: writer.yaml,
@@ -1406,6 +1521,96 @@ pub fn convert(name: &str, script: &str, models: &dyn ScriptModels) -> Converted
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two sqs operations and one ssm operation, as the models would give them.
+    struct Fake;
+
+    impl ScriptModels for Fake {
+        fn operations(&self, service: &str) -> Option<Vec<String>> {
+            match service {
+                "sqs" => Some(vec!["GetQueueUrl".into(), "SetQueueAttributes".into()]),
+                "ssm" => Some(vec!["PutParameter".into()]),
+                "cloudformation" => Some(vec!["DescribeStacks".into()]),
+                _ => None,
+            }
+        }
+
+        fn input(&self, _service: &str, operation: &str) -> Vec<(String, Kind)> {
+            let string = |name: &str| (name.to_string(), Kind::String);
+            match operation {
+                "GetQueueUrl" => vec![string("QueueName")],
+                "SetQueueAttributes" => vec![
+                    string("QueueUrl"),
+                    ("Attributes".into(), Kind::Map(Box::new(Kind::String))),
+                ],
+                "PutParameter" => vec![
+                    string("Name"),
+                    string("Value"),
+                    ("Overwrite".into(), Kind::Boolean),
+                ],
+                "DescribeStacks" => vec![string("StackName")],
+                _ => Vec::new(),
+            }
+        }
+
+        fn check(&self, _service: &str, operation: &str, input: &Value) -> Result<Check, String> {
+            match operation {
+                "PutParameter" => Ok(Check {
+                    read: "GetParameter".into(),
+                    input: input.as_object().cloned().unwrap_or_default(),
+                    extra: Map::new(),
+                }),
+                _ => Err("no read operation".into()),
+            }
+        }
+
+        fn sensitive_members(&self, _service: &str, _operation: &str) -> Vec<String> {
+            Vec::new()
+        }
+
+        fn read_file(&self, path: &str) -> Result<Vec<u8>, String> {
+            match path {
+                "value.txt" => Ok(b"from a file".to_vec()),
+                _ => Err(format!("cannot read `{path}`")),
+            }
+        }
+    }
+
+    #[test]
+    fn converts_calls_variables_and_keeps_what_it_cannot() {
+        let script = "#!/bin/sh\n\
+            STACK=data\n\
+            URL=$(aws cloudformation describe-stacks --stack-name $STACK --query \"Stacks[0].Outputs[?OutputKey=='QueueUrl'].OutputValue\" --output text)\n\
+            OTHER=$(aws sqs get-queue-url --queue-name other --query QueueUrl --output text)\n\
+            aws sqs set-queue-attributes --queue-url \"$URL\" \\\n  --attributes VisibilityTimeout=$TIMEOUT\n\
+            aws sqs set-queue-attributes --queue-url $OTHER --attributes '{\"DelaySeconds\": \"5\"}'\n\
+            aws ssm put-parameter --name /p --value file://value.txt --overwrite --region eu-west-1\n\
+            aws ssm put-parameter --nme /p\n\
+            aws sqs list-queues | wc -l\n";
+        let converted = convert("post.sh", script, &Fake);
+        assert_eq!(converted.steps, 4, "{}", converted.yaml);
+        let yaml = &converted.yaml;
+        for expected in [
+            "# line 2: STACK=data (inlined where it is used)\n",
+            "# line 3: URL is ${data.QueueUrl} (an output of stack data)\n",
+            "  - id: other\n    call: sqs:GetQueueUrl\n    input:\n      QueueName: other\n",
+            "      QueueUrl: \"${data.QueueUrl}\"\n      Attributes: { VisibilityTimeout: \"${env.TIMEOUT}\" }\n",
+            "      QueueUrl: \"${steps.other.QueueUrl}\"\n      Attributes: { DelaySeconds: \"5\" }\n",
+            "      Value: \"from a file\"\n      Overwrite: true\n    check: auto            # ssm:GetParameter\n",
+            "  # line 9, not converted: unknown option `--nme` of `aws ssm put-parameter`\n  #   aws ssm put-parameter --nme /p\n",
+            "  # line 10, not converted: a pipe\n  #   aws sqs list-queues | wc -l\n",
+            "# It reads the env variables TIMEOUT",
+        ] {
+            assert!(yaml.contains(expected), "{expected}\n---\n{yaml}");
+        }
+        let lines: Vec<(usize, bool)> = converted
+            .problems
+            .iter()
+            .map(|p| (p.line, p.not_converted))
+            .collect();
+        assert_eq!(lines, [(8, false), (9, true), (10, true)]);
+        assert!(yaml.contains("depends_on: [other]"), "{yaml}");
+    }
 
     #[test]
     fn names_transform_like_botocore() {

@@ -272,6 +272,25 @@ impl ScriptModels for ScriptCatalog {
         }
     }
 
+    fn sensitive_members(&self, service: &str, operation: &str) -> Vec<String> {
+        let Some(model) = self.model(service) else {
+            return Vec::new();
+        };
+        let Some(shape) = model
+            .operation(operation)
+            .and_then(|op| op.input.as_ref())
+            .and_then(|input| model.shape(&input.shape))
+        else {
+            return Vec::new();
+        };
+        shape
+            .members
+            .iter()
+            .filter(|(_, member)| model.shape(&member.shape).is_some_and(|s| s.sensitive))
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
     fn read_file(&self, path: &str) -> Result<Vec<u8>, String> {
         let full = self.dir.join(path);
         std::fs::read(&full).map_err(|error| format!("cannot read `{}`: {error}", full.display()))
