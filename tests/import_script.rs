@@ -1,5 +1,5 @@
 //! `gapfill import script` end to end, on two private emulators: the fixture's
-//! `post-deploy.sh` (18 calls of 15+ commands across 11 services, stack-output lookups, env
+//! `post-deploy.sh` (19 calls of 17 commands across 11 services, stack-output lookups, env
 //! variables, a variable read from a call's result, a pipe and a loop) is converted; the step
 //! file validates; on one emulator `gapfill deploy --only-steps` applies it, on the other the
 //! script itself runs with the pinned AWS CLI (`.venv/bin/aws --endpoint-url`). Both end states,
@@ -99,6 +99,18 @@ fn read_backs(dir: &Path, endpoint: &str) -> Vec<(&'static str, String)> {
                 "get-parameter",
                 "--name",
                 "/catalog/feature-flags",
+                "--query",
+                "[Parameter.Type,Parameter.Value]",
+            ],
+        ),
+        (
+            "ssm secure parameter",
+            vec![
+                "ssm",
+                "get-parameter",
+                "--name",
+                "/catalog/api-token",
+                "--with-decryption",
                 "--query",
                 "[Parameter.Type,Parameter.Value]",
             ],
@@ -293,16 +305,16 @@ fn a_converted_script_reaches_the_same_end_state_as_the_script() {
     assert!(
         converted
             .stdout
-            .contains("wrote post-deploy/imported.yaml: 18 step(s); 5 line(s) not converted"),
+            .contains("wrote post-deploy/imported.yaml: 19 step(s); 5 line(s) not converted"),
         "{converted}"
     );
     for reported in [
         "post-deploy.sh:3: not converted: `set` is not an `aws` command",
-        "post-deploy.sh:25: note: `--no-paginate` dropped: a CLI option",
-        "post-deploy.sh:38: not converted: a pipe",
-        "post-deploy.sh:39: not converted: a loop or condition starts",
-        "post-deploy.sh:40: not converted: inside a loop or condition",
-        "post-deploy.sh:41: not converted: the end of a loop or condition",
+        "post-deploy.sh:26: note: `--no-paginate` dropped: a CLI option",
+        "post-deploy.sh:39: not converted: a pipe",
+        "post-deploy.sh:40: not converted: a loop or condition starts",
+        "post-deploy.sh:41: not converted: inside a loop or condition",
+        "post-deploy.sh:42: not converted: the end of a loop or condition",
     ] {
         assert!(
             converted.stderr.contains(reported),
@@ -319,12 +331,15 @@ fn a_converted_script_reaches_the_same_end_state_as_the_script() {
         "      Targets: [{ Id: alerts, Arn: \"${catalog-data.TopicArn}\" }]\n",
         "      AssumeRolePolicyDocument: \"{\\\"Version\\\": \\\"2012-10-17\\\"",
         "      Overwrite: true\n",
+        // A sensitive value: a secret step, its check reading with decryption.
+        "  - id: ssm-put-parameter-2\n    secret: true           # Value is sensitive\n",
+        "      input: { Name: \"/${env.APP}/api-token\", WithDecryption: true }\n",
         // Variables: env, stack outputs, a step's result.
         "      Name: \"/${env.APP}/feature-flags\"\n",
         "      TargetKeyId: \"${steps.key-id.KeyMetadata.KeyId}\"\n",
         "  # An action: runs on every deploy (`CreateSecret` does not start with",
         // Kept at its place as comments.
-        "  # line 38, not converted: a pipe\n  #   aws sqs list-queues --output json | grep -c QueueUrl\n",
+        "  # line 39, not converted: a pipe\n  #   aws sqs list-queues --output json | grep -c QueueUrl\n",
         "  #     echo \"queue: $url\"\n",
     ] {
         assert!(yaml.contains(expected), "{expected}\n---\n{yaml}");

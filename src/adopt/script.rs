@@ -1124,14 +1124,18 @@ impl Writer<'_> {
                 call.service, check.read
             )),
             Ok(check) => {
-                let asked: Vec<&str> = check.extra.keys().map(String::as_str).collect();
+                let added: Vec<String> = check
+                    .extra
+                    .iter()
+                    .map(|(key, value)| format!("{key}: {}", flow(value)))
+                    .collect();
                 let mut input = check.input.clone();
                 input.extend(check.extra.clone());
                 self.yaml.push_str(&format!(
-                    "    check:                 # {}:{}, asked for all of {}: it returns only what it is asked for\n      input: {}\n",
+                    "    check:                 # {}:{}, with {} (derived from the models)\n      input: {}\n",
                     call.service,
                     check.read,
-                    asked.join(", "),
+                    added.join(", "),
                     flow(&Value::Object(input))
                 ));
             }

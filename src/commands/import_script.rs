@@ -174,14 +174,17 @@ fn leaves(value: &Value, path: &mut Vec<String>, found: &mut Vec<Vec<String>>) {
 }
 
 impl ScriptCatalog {
-    /// Optional list members of the read operation's input whose values name what to return,
-    /// `All` among them, and that the check input leaves out: asked for `[All]` (a read
-    /// operation such as SQS GetQueueAttributes returns nothing it is not asked for).
-    fn ask_for_all(
+    /// Input the derived check needs beyond the apply input's members, read off the read
+    /// operation's input shape: an optional list whose values name what to return, `All`
+    /// among them, is asked for `[All]` (SQS GetQueueAttributes returns nothing it is not
+    /// asked for); when the apply input sets a sensitive value, an optional boolean
+    /// `WithDecryption` is set (SSM GetParameter would answer a SecureString encrypted).
+    fn extra_input(
         &self,
         service: &str,
         read: &str,
         given: &serde_json::Map<String, Value>,
+        sensitive: bool,
     ) -> serde_json::Map<String, Value> {
         let mut extra = serde_json::Map::new();
         let Some(model) = self.model(service) else {
@@ -206,6 +209,13 @@ impl ScriptCatalog {
                 .is_some_and(|item| item.enum_values.iter().any(|value| value == "All"));
             if names_all {
                 extra.insert(name.clone(), Value::Array(vec![Value::from("All")]));
+            }
+            let decrypts = name == "WithDecryption"
+                && model
+                    .shape(&member.shape)
+                    .is_some_and(|shape| shape.shape_type == ShapeType::Boolean);
+            if sensitive && decrypts {
+                extra.insert(name.clone(), Value::Bool(true));
             }
         }
         extra
@@ -259,7 +269,11 @@ impl ScriptModels for ScriptCatalog {
             .iter()
             .any(|path| self.checks.output_path(service, &read, path).is_some())
         {
-            let extra = self.ask_for_all(service, &read, &check_input);
+            let sensitive = self
+                .sensitive_members(service, operation)
+                .iter()
+                .any(|member| input.get(member).is_some());
+            let extra = self.extra_input(service, &read, &check_input, sensitive);
             Ok(Check {
                 read,
                 input: check_input,
