@@ -350,6 +350,13 @@ fn expansion(chars: &[char], at: usize, word: &mut Word, lexed: &mut Lexed) -> O
             word.push(Part::Var(chars[at + 1..end].iter().collect()));
             Some(end)
         }
+        Some(c) if c.is_ascii_digit() || "?@*#!-$".contains(*c) => {
+            lexed
+                .unsupported
+                .get_or_insert("a positional or special parameter (`$1`, `$?`, ...)");
+            word.push(Part::Lit(format!("${c}")));
+            Some(at + 2)
+        }
         _ => {
             if let Some(Part::Lit(text)) = word.last_mut() {
                 text.push('$');
@@ -1425,7 +1432,9 @@ pub fn convert(name: &str, script: &str, models: &dyn ScriptModels) -> Converted
         index += 1;
         // A logical line: continued by `\`, or by a quote or `$(` still open.
         let lexed = loop {
-            let continued = text.ends_with('\\') && !text.ends_with("\\\\");
+            let continued = text.ends_with('\\')
+                && !text.ends_with("\\\\")
+                && !text.trim_start().starts_with('#');
             if !continued {
                 if let Some(lexed) = lex(&text) {
                     break Some(lexed);
@@ -1617,6 +1626,24 @@ mod tests {
     }
 
     #[test]
+    fn comments_do_not_continue_and_loops_are_kept_whole() {
+        let script = "# a note ending in a backslash \\\n\
+            aws ssm put-parameter --name /p --value v\n\
+            for q in a b; do\n  aws ssm put-parameter --name /$q --value v\ndone\n\
+            echo done\n";
+        let converted = convert("s.sh", script, &Fake);
+        assert_eq!(converted.steps, 1, "{}", converted.yaml);
+        let lines: Vec<usize> = converted.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [3, 4, 5, 6], "{:?}", converted.problems);
+        assert!(converted.problems[3]
+            .message
+            .contains("`echo` is not an `aws` command"));
+        assert!(converted
+            .yaml
+            .contains("  #     aws ssm put-parameter --name /$q --value v\n"));
+    }
+
+    #[test]
     fn names_transform_like_botocore() {
         assert_eq!(
             cli_name("PutFunctionConcurrency"),
@@ -1698,6 +1725,11 @@ mod tests {
         assert_eq!(lexed.words[8], vec![Part::Var("T".into())]);
         assert!(lex("echo 'open").is_none());
         assert_eq!(lex("a | b").unwrap().unsupported, Some("a pipe"));
+        assert!(lex("aws sqs get-queue-url --queue-name $1")
+            .unwrap()
+            .unsupported
+            .is_some_and(|what| what.contains("positional")));
+        assert!(lex("echo '$1'").unwrap().unsupported.is_none());
         let subst = lex("Q=$(aws sqs get-queue-url --queue-name \"x\" --query QueueUrl)").unwrap();
         assert_eq!(
             subst.words[0],
