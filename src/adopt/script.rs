@@ -28,6 +28,132 @@ use super::stacks::quote;
 /// is the CLI's high-level file commands (`cp`, `sync`), which are no API operation.
 pub const SERVICE_ALIASES: &[(&str, &str)] = &[("s3api", "s3"), ("configservice", "config")];
 
+/// The names botocore's `xform_name` does not transform by its rules: its own exceptions, as
+/// seeded in `botocore/__init__.py` (`_xform_cache`) of the botocore the models come from.
+/// `tests/cli_names.rs` checks every operation and member name against botocore.
+const BOTOCORE_EXCEPTIONS: &[(&str, &str)] = &[
+    ("CreateCachediSCSIVolume", "create-cached-iscsi-volume"),
+    (
+        "DescribeCachediSCSIVolumes",
+        "describe-cached-iscsi-volumes",
+    ),
+    (
+        "DescribeStorediSCSIVolumes",
+        "describe-stored-iscsi-volumes",
+    ),
+    ("CreateStorediSCSIVolume", "create-stored-iscsi-volume"),
+    (
+        "ListHITsForQualificationType",
+        "list-hits-for-qualification-type",
+    ),
+    ("ExecutePartiQLStatement", "execute-partiql-statement"),
+    ("ExecutePartiQLTransaction", "execute-partiql-transaction"),
+    ("ExecutePartiQLBatch", "execute-partiql-batch"),
+    ("CreateOAuth2Token", "create-oauth2-token"),
+    ("CreateOAuth2TokenWithIAM", "create-oauth2-token-with-iam"),
+    (
+        "IntrospectOAuth2TokenWithIAM",
+        "introspect-oauth2-token-with-iam",
+    ),
+    ("RevokeOAuth2TokenWithIAM", "revoke-oauth2-token-with-iam"),
+    (
+        "AssociateWhatsAppBusinessAccount",
+        "associate-whatsapp-business-account",
+    ),
+    ("CreateWhatsAppDataset", "create-whatsapp-dataset"),
+    ("CreateWhatsAppFlow", "create-whatsapp-flow"),
+    (
+        "CreateWhatsAppMessageTemplate",
+        "create-whatsapp-message-template",
+    ),
+    (
+        "CreateWhatsAppMessageTemplateFromLibrary",
+        "create-whatsapp-message-template-from-library",
+    ),
+    (
+        "CreateWhatsAppMessageTemplateMedia",
+        "create-whatsapp-message-template-media",
+    ),
+    ("DeleteWhatsAppFlow", "delete-whatsapp-flow"),
+    (
+        "DeleteWhatsAppMessageMedia",
+        "delete-whatsapp-message-media",
+    ),
+    (
+        "DeleteWhatsAppMessageTemplate",
+        "delete-whatsapp-message-template",
+    ),
+    ("DeprecateWhatsAppFlow", "deprecate-whatsapp-flow"),
+    (
+        "DisassociateWhatsAppBusinessAccount",
+        "disassociate-whatsapp-business-account",
+    ),
+    (
+        "GetLinkedWhatsAppBusinessAccount",
+        "get-linked-whatsapp-business-account",
+    ),
+    (
+        "GetLinkedWhatsAppBusinessAccountPhoneNumber",
+        "get-linked-whatsapp-business-account-phone-number",
+    ),
+    ("GetOTelEnrichment", "get-otel-enrichment"),
+    (
+        "GetWhatsAppBusinessPublicKey",
+        "get-whatsapp-business-public-key",
+    ),
+    ("GetWhatsAppCallPermission", "get-whatsapp-call-permission"),
+    ("GetWhatsAppFlow", "get-whatsapp-flow"),
+    ("GetWhatsAppFlowPreview", "get-whatsapp-flow-preview"),
+    ("GetWhatsAppMessageMedia", "get-whatsapp-message-media"),
+    (
+        "GetWhatsAppMessageTemplate",
+        "get-whatsapp-message-template",
+    ),
+    (
+        "ListLinkedWhatsAppBusinessAccounts",
+        "list-linked-whatsapp-business-accounts",
+    ),
+    ("ListWhatsAppFlowAssets", "list-whatsapp-flow-assets"),
+    ("ListWhatsAppFlows", "list-whatsapp-flows"),
+    (
+        "ListWhatsAppMessageTemplates",
+        "list-whatsapp-message-templates",
+    ),
+    (
+        "ListWhatsAppTemplateLibrary",
+        "list-whatsapp-template-library",
+    ),
+    ("PostWhatsAppMessageMedia", "post-whatsapp-message-media"),
+    ("PublishWhatsAppFlow", "publish-whatsapp-flow"),
+    (
+        "PutWhatsAppBusinessPublicKey",
+        "put-whatsapp-business-public-key",
+    ),
+    (
+        "PutWhatsAppBusinessAccountEventDestinations",
+        "put-whatsapp-business-account-event-destinations",
+    ),
+    (
+        "SendWhatsAppConversionEvent",
+        "send-whatsapp-conversion-event",
+    ),
+    ("SendWhatsAppMessage", "send-whatsapp-message"),
+    ("SendWhatsAppCallEvent", "send-whatsapp-call-event"),
+    ("StartOTelEnrichment", "start-otel-enrichment"),
+    ("StopOTelEnrichment", "stop-otel-enrichment"),
+    ("UpdateOTelEnrichment", "update-otel-enrichment"),
+    ("UpdateWhatsAppFlow", "update-whatsapp-flow"),
+    ("UpdateWhatsAppFlowAssets", "update-whatsapp-flow-assets"),
+    (
+        "UpdateLinkedWhatsAppBusinessAccountPhoneNumber",
+        "update-linked-whatsapp-business-account-phone-number",
+    ),
+    (
+        "UpdateWhatsAppMessageTemplate",
+        "update-whatsapp-message-template",
+    ),
+];
+
 /// CLI options that take a value and are not input members.
 const GLOBAL_VALUE_OPTIONS: &[&str] = &[
     "region",
@@ -116,6 +242,9 @@ pub struct Converted {
 pub fn cli_name(name: &str) -> String {
     if name.contains('-') {
         return name.to_string();
+    }
+    if let Some((_, cli)) = BOTOCORE_EXCEPTIONS.iter().find(|(model, _)| *model == name) {
+        return cli.to_string();
     }
     let mut name = name.to_string();
     // `[A-Z]{2,}s$`: `ARNs` -> `-arns`.
@@ -1664,6 +1793,7 @@ mod tests {
         assert_eq!(cli_name("SSEKMSKeyId"), "ssekms-key-id");
         assert_eq!(cli_name("Ipv6CidrBlock"), "ipv6-cidr-block");
         assert_eq!(cli_name("already-dashed"), "already-dashed");
+        assert_eq!(cli_name("CreateOAuth2Token"), "create-oauth2-token");
     }
 
     #[test]
