@@ -316,6 +316,31 @@ struct Lexed {
     words: Vec<Word>,
     /// Shell syntax beyond simple commands (`a pipe`, `a redirection`, ...), first seen.
     unsupported: Option<&'static str>,
+    /// Where `;` or `&&` starts the next command: indexes into `words` (the script stops at
+    /// a failing command, `set -e`, so each runs after the one before).
+    splits: Vec<usize>,
+}
+
+impl Lexed {
+    /// The commands of the line, split at `;` and `&&`.
+    fn commands(self) -> Vec<Lexed> {
+        let mut commands = Vec::new();
+        let mut words = self.words.into_iter().enumerate().peekable();
+        for end in self.splits.iter().copied().chain([usize::MAX]) {
+            let mut part = Vec::new();
+            while let Some((_, word)) = words.next_if(|(at, _)| *at < end) {
+                part.push(word);
+            }
+            if !part.is_empty() {
+                commands.push(Lexed {
+                    words: part,
+                    unsupported: None,
+                    splits: Vec::new(),
+                });
+            }
+        }
+        commands
+    }
 }
 
 /// Lexes one logical line; `None` when a quote or `$(` is still open (more lines needed).
@@ -407,9 +432,14 @@ fn lex(text: &str) -> Option<Lexed> {
                 in_word = true;
                 i = expansion(&chars, i, &mut word, &mut lexed)?;
             }
+            ';' | '&' if c == ';' || chars.get(i + 1) == Some(&'&') => {
+                end_word(&mut lexed, &mut word, &mut in_word);
+                lexed.splits.push(lexed.words.len());
+                i += if c == ';' { 1 } else { 2 };
+            }
             '|' | '&' | ';' | '<' | '>' | '(' | ')' | '`' => {
                 let what = match (c, chars.get(i + 1)) {
-                    ('|', Some('|')) | ('&', Some('&')) | (';', _) => "a command list",
+                    ('|', Some('|')) => "a command list with `||`",
                     ('|', _) => "a pipe",
                     ('&', _) => "a background job",
                     ('<' | '>', _) => "a redirection",
@@ -1215,19 +1245,11 @@ impl Writer<'_> {
     }
 
     /// Writes a step; its id.
-    fn step(
-        &mut self,
-        line: usize,
-        original: &str,
-        call: &Call,
-        id: String,
-        check: Result<Check, String>,
-    ) {
+    fn step(&mut self, line: usize, call: &Call, id: String, check: Result<Check, String>) {
         self.yaml.push_str(&format!(
             "  # line {line}: aws {} {}\n",
             call.cli_service, call.command
         ));
-        let _ = original;
         for note in &call.notes {
             self.yaml.push_str(&format!("  # {}\n", one_line(note)));
         }
@@ -1330,7 +1352,7 @@ impl Writer<'_> {
                 for note in &call.notes {
                     self.note(line, note);
                 }
-                self.step(line, original, &call, id, check);
+                self.step(line, &call, id, check);
             }
             Err(why) => self.problem(line, original, &why),
         }
@@ -1435,7 +1457,6 @@ impl Writer<'_> {
         self.vars.insert(name.clone(), Var::Reference(reference));
         self.step(
             line,
-            original,
             &call,
             id,
             Err(format!("its result is read as ${name}")),
@@ -1620,7 +1641,7 @@ pub fn convert(name: &str, script: &str, models: &dyn ScriptModels) -> Converted
         });
         // `done` ends a loop as a command of its own: first on its line, or after a `;`.
         let ends = head.is_some_and(|h| BLOCK_ENDS.contains(&h))
-            || (lexed.unsupported.is_some() && last.is_some_and(|l| BLOCK_ENDS.contains(&l)));
+            || (!lexed.splits.is_empty() && last.is_some_and(|l| BLOCK_ENDS.contains(&l)));
         if starts || ends || depth > 0 {
             let opens = usize::from(starts);
             let closes = usize::from(ends);
@@ -1637,7 +1658,13 @@ pub fn convert(name: &str, script: &str, models: &dyn ScriptModels) -> Converted
             depth = (depth + opens).saturating_sub(closes);
             continue;
         }
-        writer.command(line, &text, lexed);
+        if lexed.unsupported.is_some() {
+            writer.command(line, &text, lexed);
+        } else {
+            for command in lexed.commands() {
+                writer.command(line, &text, command);
+            }
+        }
     }
     if writer.ids.is_empty() {
         writer.yaml = writer.yaml.replacen("steps:\n", "steps: []\n", 1);
@@ -1728,9 +1755,10 @@ mod tests {
             aws sqs set-queue-attributes --queue-url $OTHER --attributes '{\"DelaySeconds\": \"5\"}'\n\
             aws ssm put-parameter --name /p --value file://value.txt --overwrite --region eu-west-1\n\
             aws ssm put-parameter --nme /p\n\
-            aws sqs list-queues | wc -l\n";
+            aws sqs list-queues | wc -l\n\
+            aws ssm put-parameter --name /a --value 1 && aws ssm put-parameter --name /b --value 2; echo ok\n";
         let converted = convert("post.sh", script, &Fake);
-        assert_eq!(converted.steps, 4, "{}", converted.yaml);
+        assert_eq!(converted.steps, 6, "{}", converted.yaml);
         let yaml = &converted.yaml;
         for expected in [
             "# line 2: STACK=data (inlined where it is used)\n",
@@ -1750,7 +1778,16 @@ mod tests {
             .iter()
             .map(|p| (p.line, p.not_converted))
             .collect();
-        assert_eq!(lines, [(8, false), (9, true), (10, true)]);
+        assert_eq!(lines, [(8, false), (9, true), (10, true), (11, true)]);
+        assert!(
+            yaml.contains("  # line 11: aws ssm put-parameter\n  - id: ssm-put-parameter-3\n"),
+            "{yaml}"
+        );
+        assert!(
+            converted.problems[3].message.contains("`echo` is not"),
+            "{:?}",
+            converted.problems
+        );
         assert!(yaml.contains("depends_on: [other]"), "{yaml}");
     }
 
