@@ -1115,8 +1115,10 @@ fn aws_call(words: &[String], models: &dyn ScriptModels) -> Result<Call, String>
                 continue;
             }
         }
+        let options: Vec<String> = members.iter().map(|(m, _)| cli_name(m)).collect();
         return Err(format!(
-            "unknown option `--{name}` of `aws {cli_service} {command}`"
+            "unknown option `--{name}` of `aws {cli_service} {command}`{}",
+            did_you_mean(name, &options)
         ));
     }
     if let Some(mut base) = base {
@@ -1170,6 +1172,23 @@ fn untyped_references(value: &Value, kind: &Kind, option: &str, notes: &mut Vec<
             }
         }
         _ => {}
+    }
+}
+
+/// `; did you mean --x?` for the option closest to `name` (an AWS CLI customization may rename
+/// one: `sns subscribe --notification-endpoint` is the model's `Endpoint`), or nothing.
+fn did_you_mean(name: &str, options: &[String]) -> String {
+    let best = options
+        .iter()
+        .map(|option| {
+            let close = strsim::jaro_winkler(name, option);
+            let inside = name.contains(option.as_str()) || option.contains(name);
+            (if inside { close.max(0.9) } else { close }, option)
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match best {
+        Some((score, option)) if score >= 0.8 => format!("; did you mean `--{option}`?"),
+        _ => String::new(),
     }
 }
 
@@ -1767,7 +1786,7 @@ mod tests {
             "      QueueUrl: \"${data.QueueUrl}\"\n      Attributes: { VisibilityTimeout: \"${env.TIMEOUT}\" }\n",
             "      QueueUrl: \"${steps.other.QueueUrl}\"\n      Attributes: { DelaySeconds: \"5\" }\n",
             "      Value: \"from a file\"\n      Overwrite: true\n    check: auto            # ssm:GetParameter\n",
-            "  # line 9, not converted: unknown option `--nme` of `aws ssm put-parameter`\n  #   aws ssm put-parameter --nme /p\n",
+            "  # line 9, not converted: unknown option `--nme` of `aws ssm put-parameter`; did you mean `--name`?\n  #   aws ssm put-parameter --nme /p\n",
             "  # line 10, not converted: a pipe\n  #   aws sqs list-queues | wc -l\n",
             "# It reads the env variables TIMEOUT",
         ] {
