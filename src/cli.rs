@@ -85,7 +85,7 @@ pub enum Command {
     /// Check the project, its templates and references without calling AWS.
     Validate(ValidateArgs),
     /// Adopt what a team already has: `gapfill import stacks` writes a project for deployed
-    /// stacks.
+    /// stacks, `gapfill import script` a step file for a script of AWS CLI calls.
     Import(ImportArgs),
     /// Print a completion script for a shell: `gapfill completions bash >
     /// ~/.local/share/bash-completion/completions/gapfill`.
@@ -199,6 +199,21 @@ pub enum ImportWhat {
     /// parameters (NoEcho ones as `${env.NAME}` secrets), tags, capabilities, and references
     /// where a parameter equals another imported stack's output. Never overwrites a file.
     Stacks(ImportStacksArgs),
+    /// Convert a shell script of AWS CLI calls (what CI runs after the stacks) into a
+    /// post-deploy step file: each `aws` call a step (with `check: auto` where the models derive
+    /// one), variables as references; every line not converted is reported and kept as a
+    /// comment. Never overwrites a file.
+    Script(ImportScriptArgs),
+}
+
+/// `gapfill import script`.
+#[derive(Debug, Args)]
+pub struct ImportScriptArgs {
+    /// The shell script.
+    pub file: PathBuf,
+    /// Where to write the step file.
+    #[arg(long, default_value = "post-deploy/imported.yaml", value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 /// `gapfill import stacks`.

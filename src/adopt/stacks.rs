@@ -152,7 +152,7 @@ fn escape_refs(value: &str) -> String {
 }
 
 /// A YAML scalar, quoted when plain style would change its meaning or type.
-fn quote(text: &str) -> String {
+pub(super) fn quote(text: &str) -> String {
     let plain = !text.is_empty()
         && text
             .chars()

@@ -24,6 +24,7 @@ pub async fn run(
 ) -> Result<i32, Error> {
     match &args.what {
         ImportWhat::Stacks(stacks) => import_stacks(global, stacks, env, redactor, out).await,
+        ImportWhat::Script(script) => crate::commands::import_script::run(global, script, env, out),
     }
 }
 

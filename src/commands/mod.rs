@@ -8,6 +8,7 @@ pub mod first_contact;
 pub mod generate;
 pub mod github;
 pub mod import;
+pub mod import_script;
 pub mod outputs;
 pub mod plan;
 pub mod reporting;
