@@ -6,7 +6,8 @@
 #
 # 1. rebuilds models/ from that botocore (scripts/update-models.sh);
 # 2. rewrites scripts/python/requirements.in and regenerates requirements.lock with hashes
-#    (pip-compile, itself pinned below), every dependency resolved and pinned;
+#    (pip-compile, itself pinned with hashes in scripts/python/tools.lock), every dependency
+#    resolved and pinned;
 # 3. rebuilds .venv from the lock (scripts/venv.sh);
 # 4. runs the differential test in record mode, which writes the agreement it measured to
 #    tests/differential/floors.json.
@@ -17,14 +18,15 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 botocore=${1:?usage: scripts/update-pins.sh BOTOCORE_VERSION [MOTO_VERSION]}
 moto=${2:-$(sed -n 's/^moto\[server\]==\(.*\)$/\1/p' scripts/python/requirements.in)}
-pip_tools_version="7.5.2"
 
 BOTOCORE_VERSION="$botocore" scripts/update-models.sh
 
 tools=$(mktemp -d)
 trap 'rm -rf "$tools"' EXIT
 python3 -m venv "$tools"
-PIP_FIND_LINKS= "$tools/bin/pip" install --quiet "pip-tools==$pip_tools_version"
+# pip-compile itself, pinned with hashes like everything else (scripts/python/tools.lock).
+PIP_FIND_LINKS= "$tools/bin/pip" install --quiet --no-deps --require-hashes \
+  -r scripts/python/tools.lock
 cat >scripts/python/requirements.in <<IN
 moto[server]==$moto
 botocore==$botocore
