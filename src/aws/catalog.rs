@@ -15,6 +15,8 @@ use ruzstd::decoding::{Dictionary, FrameDecoder, StreamingDecoder};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::aws::model::{ModelError, ServiceModel};
+
 /// The embedded model bundle.
 static BUNDLE: &[u8] = include_bytes!("../../models/bundle.bin");
 const BUNDLE_MAGIC: &[u8] = b"GFMB1\n";
@@ -62,6 +64,9 @@ pub struct Catalog {
     index: OnceLock<Result<BundleIndex, CatalogError>>,
     partitions: OnceLock<Result<Value, CatalogError>>,
     cache: Mutex<HashMap<String, Arc<ServiceDocuments>>>,
+    /// Parsed models, by service: parsed once, shared by the plan's model checks and the
+    /// client's calls.
+    parsed: Mutex<HashMap<String, Arc<ServiceModel>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,7 +108,24 @@ impl Catalog {
             index: OnceLock::new(),
             partitions: OnceLock::new(),
             cache: Mutex::new(HashMap::new()),
+            parsed: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The parsed model of `documents` (loaded from this catalog), parsed once.
+    pub fn parsed(&self, documents: &ServiceDocuments) -> Result<Arc<ServiceModel>, ModelError> {
+        let lock = || {
+            self.parsed
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some(hit) = lock().get(&documents.name) {
+            return Ok(Arc::clone(hit));
+        }
+        // Parsed outside the lock: two services parse in parallel; a race parses one twice.
+        let model = Arc::new(ServiceModel::from_json(&documents.service)?);
+        lock().insert(documents.name.clone(), Arc::clone(&model));
+        Ok(model)
     }
 
     /// A catalog overlaid by the directory in `GAPFILL_MODELS_DIR`, if set and non-empty.

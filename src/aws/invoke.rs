@@ -38,7 +38,7 @@ const IGNORE_ENDPOINTS_ENV: &str = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
 /// A service's documents with its parsed model.
 pub struct LoadedService {
     pub documents: Arc<ServiceDocuments>,
-    pub model: ServiceModel,
+    pub model: Arc<ServiceModel>,
 }
 
 /// A request as it would be sent, for a dry run: secrets redacted.
@@ -161,8 +161,10 @@ impl Client {
             .catalog
             .load(service)
             .map_err(CallError::from_catalog)?;
-        let model =
-            ServiceModel::from_json(&documents.service).map_err(|source| CallError::Model {
+        let model = self
+            .catalog
+            .parsed(&documents)
+            .map_err(|source| CallError::Model {
                 service: service.to_string(),
                 source,
             })?;

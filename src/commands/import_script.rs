@@ -3,10 +3,9 @@
 //! (typed input members, the check `check: auto` would derive) and the files the script names,
 //! reports every line not converted on stderr, and writes the file, never over an existing one.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -47,7 +46,6 @@ pub fn run(
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default(),
-        parsed: Mutex::new(HashMap::new()),
     };
     let name = args
         .file
@@ -105,24 +103,12 @@ struct ScriptCatalog {
     catalog: Arc<Catalog>,
     checks: CatalogModels,
     dir: PathBuf,
-    parsed: Mutex<HashMap<String, Option<Arc<ServiceModel>>>>,
 }
 
 impl ScriptCatalog {
     fn model(&self, service: &str) -> Option<Arc<ServiceModel>> {
-        let mut parsed = self
-            .parsed
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        parsed
-            .entry(service.to_string())
-            .or_insert_with(|| {
-                let documents = self.catalog.load(service).ok()?;
-                ServiceModel::from_json(&documents.service)
-                    .ok()
-                    .map(Arc::new)
-            })
-            .clone()
+        let documents = self.catalog.load(service).ok()?;
+        self.catalog.parsed(&documents).ok()
     }
 }
 

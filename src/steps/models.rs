@@ -2,8 +2,7 @@
 //! catalog: operations, input validation, and the derivations that make checks short (which
 //! read operation shows what an apply sets, where an input value comes back in its output).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -17,34 +16,19 @@ const WRITE_VERBS: &[&str] = &["Put", "Set", "Update", "Enable", "Disable", "Mod
 /// Verbs of the read operations a check may be derived as, in order of preference.
 const READ_VERBS: &[&str] = &["Get", "Describe"];
 
-/// The catalog's models, parsed once per service.
+/// The catalog's models (parsed once per service by the catalog, which the client shares).
 pub struct CatalogModels {
     catalog: Arc<Catalog>,
-    parsed: Mutex<HashMap<String, Option<Arc<ServiceModel>>>>,
 }
 
 impl CatalogModels {
     pub fn new(catalog: Arc<Catalog>) -> CatalogModels {
-        CatalogModels {
-            catalog,
-            parsed: Mutex::new(HashMap::new()),
-        }
+        CatalogModels { catalog }
     }
 
     fn model(&self, service: &str) -> Option<Arc<ServiceModel>> {
-        let mut parsed = self
-            .parsed
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        parsed
-            .entry(service.to_string())
-            .or_insert_with(|| {
-                let documents = self.catalog.load(service).ok()?;
-                ServiceModel::from_json(&documents.service)
-                    .ok()
-                    .map(Arc::new)
-            })
-            .clone()
+        let documents = self.catalog.load(service).ok()?;
+        self.catalog.parsed(&documents).ok()
     }
 
     fn output_shape<'m>(&self, model: &'m ServiceModel, operation: &str) -> Option<&'m Shape> {
