@@ -1346,9 +1346,11 @@ fn a_quiet_stack_gets_heartbeat_lines_and_still_finishes() {
     );
 }
 
-#[test]
-fn ctrl_c_stops_watching_says_what_happens_next_and_touches_nothing() {
-    let project = TempProject::from_fixture("scripted-one");
+/// Deploys `scripted-two` (`web` reads an output of `app`), sends `signal` once `app` is
+/// executing, and checks the run stops as a cancelled CI job must: no call after the watch,
+/// a summary saying what was and was not done, exit 1.
+fn interrupted_by(signal: &str) {
+    let project = TempProject::from_fixture("scripted-two");
     let mut log = EventLog::new("app");
     log.stack("REVIEW_IN_PROGRESS", Some("User Initiated"));
     let baseline = log.page();
@@ -1389,11 +1391,11 @@ fn ctrl_c_stops_watching_says_what_happens_next_and_touches_nothing() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let signal = std::process::Command::new("kill")
-        .args(["-INT", &running.id().to_string()])
+    let sent = std::process::Command::new("kill")
+        .args([signal, &running.id().to_string()])
         .status()
         .unwrap();
-    assert!(signal.success());
+    assert!(sent.success());
     let output = running.wait(std::time::Duration::from_secs(10));
 
     output.assert_code(1);
@@ -1407,6 +1409,17 @@ fn ctrl_c_stops_watching_says_what_happens_next_and_touches_nothing() {
             .contains("run `gapfill deploy` again to wait for them"),
         "{output}"
     );
+    let lines = output.plain_lines(&["app", "web"]);
+    for expected in [
+        "app: failed: interrupted before it finished: what AWS had already started goes on there",
+        "web: skipped: the run was interrupted before it started",
+        "done in <duration>: 0 created, 0 updated, 0 unchanged, 1 failed, 1 skipped",
+    ] {
+        assert!(
+            lines.contains(&expected.to_string()),
+            "{expected}\n{output}"
+        );
+    }
     let after: Vec<String> = responder
         .actions()
         .into_iter()
@@ -1418,4 +1431,14 @@ fn ctrl_c_stops_watching_says_what_happens_next_and_touches_nothing() {
             .all(|a| a == "ExecuteChangeSet" || a == "DescribeStackEvents"),
         "only watching after execute: {after:?}"
     );
+}
+
+#[test]
+fn ctrl_c_stops_the_run_says_what_was_and_was_not_done_and_touches_nothing() {
+    interrupted_by("-INT");
+}
+
+#[test]
+fn a_ci_cancel_sigterm_stops_the_run_like_ctrl_c() {
+    interrupted_by("-TERM");
 }
