@@ -1217,47 +1217,28 @@ fn a_stack_in_delete_failed_stops_with_the_remedy() {
 }
 
 #[test]
-fn a_stack_left_in_review_is_deleted_then_created() {
+fn a_stack_left_in_review_gets_a_new_create_change_set_and_is_never_deleted() {
     let project = TempProject::from_fixture("scripted-one");
-    let old_id = xml::stack_arn("app", 1);
-    let mut old = EventLog::generation("app", 1);
-    old.stack("REVIEW_IN_PROGRESS", Some("User Initiated"));
-    let old_baseline = old.page();
-    old.stack("DELETE_IN_PROGRESS", Some("User Initiated"))
-        .stack("DELETE_COMPLETE", None);
-    let old_deleted = old.page();
-    let mut new = EventLog::generation("app", 2);
-    new.stack("REVIEW_IN_PROGRESS", Some("User Initiated"));
-    let new_baseline = new.page();
-    new.stack("CREATE_IN_PROGRESS", Some("User Initiated"))
+    let id = xml::stack_arn("app", 1);
+    let mut log = EventLog::generation("app", 1);
+    log.stack("REVIEW_IN_PROGRESS", Some("User Initiated"));
+    let baseline = log.page();
+    log.stack("CREATE_IN_PROGRESS", Some("User Initiated"))
         .stack("CREATE_COMPLETE", None);
-    let new_created = new.page();
+    let created = log.page();
     let responder = Responder::start(
         Script::new()
             .on(
                 "DescribeStacks",
                 vec![
-                    xml::describe_stacks(&[Stack::new("app", "REVIEW_IN_PROGRESS").id(&old_id)]),
-                    xml::missing_stack("app"),
-                    xml::describe_stacks(&[
-                        app_stack("CREATE_COMPLETE").id(&xml::stack_arn("app", 2))
-                    ]),
+                    xml::describe_stacks(&[Stack::new("app", "REVIEW_IN_PROGRESS").id(&id)]),
+                    xml::describe_stacks(&[app_stack("CREATE_COMPLETE").id(&id)]),
                 ],
             )
-            .on_stack(
-                "DescribeStackEvents",
-                &old_id,
-                vec![old_baseline, old_deleted],
-            )
-            .on_stack(
-                "DescribeStackEvents",
-                &xml::stack_arn("app", 2),
-                vec![new_baseline, new_created],
-            )
-            .on_stack("DeleteStack", &old_id, vec![xml::delete_stack()])
+            .on_stack("DescribeStackEvents", &id, vec![baseline, created])
             .on(
                 "CreateChangeSet",
-                vec![xml::create_change_set_of(&xml::stack_arn("app", 2), "cs")],
+                vec![xml::create_change_set_of(&id, "cs")],
             )
             .on(
                 "DescribeChangeSet",
@@ -1277,19 +1258,26 @@ fn a_stack_left_in_review_is_deleted_then_created() {
     let lines = output.plain_lines(&["app"]);
     assert_eq!(
         lines[2],
-        "app: is REVIEW_IN_PROGRESS: deleting it (an earlier change set was never executed); it will be created again",
+        "app: is REVIEW_IN_PROGRESS: no change set of it was executed; creating it with a new one",
         "{output}"
     );
     assert!(lines.contains(&"app: created".to_string()), "{output}");
     assert_eq!(
-        responder.actions()[..5],
+        responder.actions(),
         strings(&[
             "DescribeStacks",
+            "CreateChangeSet",
+            "DescribeChangeSet",
             "DescribeStackEvents",
-            "DeleteStack",
+            "ExecuteChangeSet",
             "DescribeStackEvents",
             "DescribeStacks",
         ])
+    );
+    let requests = responder.requests();
+    assert_eq!(
+        only(&requests, "CreateChangeSet").param("ChangeSetType"),
+        Some("CREATE")
     );
 }
 
