@@ -1430,3 +1430,64 @@ fn ctrl_c_stops_the_run_says_what_was_and_was_not_done_and_touches_nothing() {
 fn a_ci_cancel_sigterm_stops_the_run_like_ctrl_c() {
     interrupted_by("-TERM");
 }
+
+#[test]
+fn a_change_set_overtaken_by_another_deploy_fails_naming_the_operation_in_progress() {
+    let project = TempProject::from_fixture("scripted-one");
+    let mut log = EventLog::new("app");
+    log.stack("CREATE_COMPLETE", None);
+    let baseline = log.page();
+    let responder = Responder::start(
+        Script::new()
+            .on(
+                "DescribeStacks",
+                vec![
+                    xml::describe_stacks(&[
+                        Stack::new("app", "CREATE_COMPLETE").parameter("Env", "other")
+                    ]),
+                    // Another deploy executed its change set meanwhile.
+                    xml::describe_stacks(&[
+                        Stack::new("app", "UPDATE_IN_PROGRESS").parameter("Env", "other")
+                    ]),
+                ],
+            )
+            .on("CreateChangeSet", vec![xml::create_change_set("app", "cs")])
+            .on(
+                "DescribeChangeSet",
+                vec![xml::describe_change_set(
+                    "app",
+                    "CREATE_COMPLETE",
+                    None,
+                    &[("Modify", "Table", "AWS::DynamoDB::Table", Some("False"))],
+                )],
+            )
+            .on("DescribeStackEvents", vec![baseline])
+            .on(
+                "ExecuteChangeSet",
+                vec![xml::error(
+                    "InvalidChangeSetStatus",
+                    "ChangeSet [cs] cannot be executed in its current status of [OBSOLETE]",
+                )],
+            ),
+    );
+
+    let output = deploy(&project, &responder, &[]);
+
+    output.assert_code(1);
+    let lines = output.plain_lines(&["app"]);
+    assert!(
+        lines.contains(&"app: failed: another operation is changing the stack (UPDATE_IN_PROGRESS), started after this deploy's change set was made: ExecuteChangeSet failed: InvalidChangeSetStatus: ChangeSet [cs] cannot be executed in its current status of [OBSOLETE]".to_string()),
+        "{output}"
+    );
+    assert!(
+        lines.contains(&"app: hint: another deploy of `app` is probably running; run `gapfill deploy` again: it waits for the operation in progress, then deploys".to_string()),
+        "{output}"
+    );
+    let requests = responder.requests();
+    let last = requests.last().expect("requests");
+    assert_eq!(
+        (last.action.as_str(), last.param("StackName")),
+        ("DescribeStacks", Some(xml::stack_arn("app", 1).as_str())),
+        "the stack is asked about by its id, and nothing is changed after"
+    );
+}
