@@ -6,6 +6,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_sdk_cloudformation::config::retry::{RetryPartition, TokenBucket};
+use aws_sdk_cloudformation::config::timeout::TimeoutConfig;
+use std::time::Duration;
 
 use std::sync::Arc;
 
@@ -27,6 +29,11 @@ use crate::redact::Redactor;
 /// adaptive mode: its client-side rate limiter, once throttled, slows every later call of
 /// the run to about one per two seconds.
 const CLOUDFORMATION_MAX_ATTEMPTS: u32 = 10;
+
+/// How long one CloudFormation call attempt may take: they answer in seconds, and a deploy's
+/// long waits are polls, never one call.
+const CLOUDFORMATION_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+const CLOUDFORMATION_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The shortest secret key or session token masked in every output: shorter ones are an
 /// emulator's placeholders, common words that masking would mangle output with.
@@ -90,8 +97,15 @@ pub fn cloudformation(
     let unbounded = RetryPartition::custom("gapfill")
         .token_bucket(TokenBucket::unlimited())
         .build();
+    // A call that hangs (an answer that stops halfway, a proxy that never answers) is
+    // abandoned and retried: no wait of a deploy is unbounded.
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(CLOUDFORMATION_CONNECT_TIMEOUT)
+        .operation_attempt_timeout(CLOUDFORMATION_ATTEMPT_TIMEOUT)
+        .build();
     let mut config = aws_sdk_cloudformation::config::Builder::from(sdk)
         .retry_partition(unbounded)
+        .timeout_config(timeouts)
         .interceptor(RetryNotices::new(quota));
     let user_set = env("AWS_MAX_ATTEMPTS").is_some_and(|value| !value.is_empty());
     if !user_set
