@@ -573,3 +573,51 @@ fn ctrl_c_while_a_stack_is_in_progress_leaves_it_running_and_the_next_deploy_wai
     );
     assert_eq!(status(&emulator, "app"), "CREATE_COMPLETE");
 }
+
+/// `text` without ANSI escape sequences (the live view redraws its rows with them).
+fn without_ansi(text: &str) -> String {
+    let mut plain = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for next in chars.by_ref() {
+                    if ('@'..='~').contains(&next) {
+                        break;
+                    }
+                }
+            }
+        } else if c != '\r' {
+            plain.push(c);
+        }
+    }
+    plain
+}
+
+#[test]
+fn the_live_view_logs_every_resource_event_once_in_order() {
+    let emulator = PrivateEmulator::start_async(TIME_SCALE);
+    let project = project(&[("app", APP, "")]);
+
+    let output = Gapfill::new(
+        project.path(),
+        &emulator.url,
+        &["deploy", "--format", "live"],
+    )
+    .run();
+
+    output.assert_code(0);
+    let logged: Vec<String> = without_ansi(&output.stdout)
+        .lines()
+        .filter_map(|line| line.strip_prefix("  "))
+        .map(str::to_string)
+        .collect();
+    let recorded = event_lines_since(&emulator, "app", "CREATE_IN_PROGRESS");
+    assert_eq!(recorded.len(), 11, "{recorded:#?}");
+    assert_eq!(
+        printed_events(&logged, "app"),
+        recorded,
+        "every event above the rows, once, in order; {output}"
+    );
+}
