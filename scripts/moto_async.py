@@ -392,11 +392,8 @@ class Plan:
             SCHEDULER.at(begin + offset, action)
         SCHEDULER.advance()
 
-    def end(self):
-        return max((offset for offset, _, _ in self.steps), default=0.0)
 
-
-def _resource_events(plan, times, types, physical, verbs, stop=None, failing=None, cancelled_reason=None):
+def _resource_events(plan, times, types, physical, verbs, stop=None, failing=None):
     """IN_PROGRESS and COMPLETE (or FAILED) events of `times` up to `stop`; returns the ids
     that started, and those that failed at `stop`."""
     failing = failing or {}
@@ -681,9 +678,13 @@ def install():
     """Makes CloudFormation asynchronous in this moto process."""
     global SCHEDULER
     SCHEDULER = Scheduler()
-    responses = cfn_responses.CloudFormationResponse
-    backend_class = cfn.CloudFormationBackend
+    _patch_stack_operations(cfn_responses.CloudFormationResponse, cfn.CloudFormationBackend)
+    _patch_change_sets(cfn.CloudFormationBackend)
+    _patch_requests(cfn_responses.CloudFormationResponse)
 
+
+def _patch_stack_operations(responses, backend_class):
+    """CreateStack, UpdateStack, DeleteStack and ContinueUpdateRollback on the timeline."""
     original_create_stack = responses.create_stack
 
     def create_stack(self):
@@ -695,27 +696,6 @@ def install():
         return result
 
     responses.create_stack = create_stack
-
-    original_execute = backend_class.execute_change_set
-
-    def execute_change_set(self, change_set_name, stack_name=None):
-        change_set = self.describe_change_set(change_set_name)
-        stack = self.stacks[change_set.stack_id]
-        if change_set.change_set_type == "CREATE":
-            _refuse_if_busy(stack)
-            events_before = len(stack.events)
-            original_execute(self, change_set_name, stack_name)
-            _begin_create(stack, events_before, change_set.template_dict.get("Resources", {}))
-        else:
-            _update(
-                stack,
-                change_set.template_dict,
-                change_set.parameters,
-                lambda: original_execute(self, change_set_name, stack_name),
-            )
-        change_set.execution_status = "EXECUTE_COMPLETE"
-
-    backend_class.execute_change_set = execute_change_set
 
     original_update_stack = backend_class.update_stack
 
@@ -744,17 +724,6 @@ def install():
 
     responses.delete_stack = delete_stack
 
-    original_create_change_set = backend_class.create_change_set
-
-    def create_change_set(self, stack_name, change_set_name, template, parameters, description, change_set_type, **kwargs):
-        if change_set_type == "UPDATE":
-            stack = _live_stack(self, stack_name)
-            if stack is not None:
-                _refuse_unless_updatable(stack)
-        return original_create_change_set(self, stack_name, change_set_name, template, parameters, description, change_set_type, **kwargs)
-
-    backend_class.create_change_set = create_change_set
-
     def continue_update_rollback(self):
         backend = _backend(self)
         name = self._get_param("StackName")
@@ -766,6 +735,44 @@ def install():
 
     responses.continue_update_rollback = continue_update_rollback
 
+
+def _patch_change_sets(backend_class):
+    """ExecuteChangeSet on the timeline; no update change set for a stack that cannot update."""
+    original_execute = backend_class.execute_change_set
+
+    def execute_change_set(self, change_set_name, stack_name=None):
+        change_set = self.describe_change_set(change_set_name)
+        stack = self.stacks[change_set.stack_id]
+        if change_set.change_set_type == "CREATE":
+            _refuse_if_busy(stack)
+            events_before = len(stack.events)
+            original_execute(self, change_set_name, stack_name)
+            _begin_create(stack, events_before, change_set.template_dict.get("Resources", {}))
+        else:
+            _update(
+                stack,
+                change_set.template_dict,
+                change_set.parameters,
+                lambda: original_execute(self, change_set_name, stack_name),
+            )
+        change_set.execution_status = "EXECUTE_COMPLETE"
+
+    backend_class.execute_change_set = execute_change_set
+
+    original_create_change_set = backend_class.create_change_set
+
+    def create_change_set(self, stack_name, change_set_name, template, parameters, description, change_set_type, **kwargs):
+        if change_set_type == "UPDATE":
+            stack = _live_stack(self, stack_name)
+            if stack is not None:
+                _refuse_unless_updatable(stack)
+        return original_create_change_set(self, stack_name, change_set_name, template, parameters, description, change_set_type, **kwargs)
+
+    backend_class.create_change_set = create_change_set
+
+
+def _patch_requests(responses):
+    """Due changes applied before every request is answered, under the lock; the call log."""
     original_call_action = responses.call_action
     call_log = os.environ.get("GAPFILL_EMULATOR_CALL_LOG")
 
