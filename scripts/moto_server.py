@@ -22,6 +22,9 @@ It also makes CloudFormation actions moto does not implement (the drift APIs,
 ContinueUpdateRollback, ...) answer as an AWS endpoint without them would: an AWS-shaped
 error, HTTP 501 `NotImplemented`, instead of moto's HTML page with HTTP 500, which clients
 retry as a transient server error.
+
+`--async-cloudformation` (or GAPFILL_EMULATOR_ASYNC=1) adds scripts/moto_async.py: stacks take
+time and go through *_IN_PROGRESS with resource events, as in AWS (documented there).
 """
 
 import argparse
