@@ -14,4 +14,5 @@ pub mod proxy;
 pub mod recorded;
 pub mod run;
 pub mod scripted;
+pub mod sdk;
 pub mod server;
