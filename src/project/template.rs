@@ -8,7 +8,24 @@ use std::path::Path;
 use indexmap::IndexMap;
 
 use super::diagnostic::Diagnostic;
+use super::source::Source;
 use super::spans::Position;
+use super::yaml_rules::{self, Dialect};
+
+/// CloudFormation's quotas on a template's sections: at most this many entries, each name at
+/// most [`NAME_LIMIT`] characters.
+pub const SECTION_LIMITS: &[(&str, usize)] = &[
+    ("Parameters", 200),
+    ("Mappings", 200),
+    ("Resources", 500),
+    ("Outputs", 200),
+];
+/// The longest parameter name, mapping name, logical id or output name CloudFormation takes.
+pub const NAME_LIMIT: usize = 255;
+/// The most attributes one mapping may have.
+pub const MAPPING_ATTRIBUTE_LIMIT: usize = 200;
+/// The longest template description, in bytes.
+pub const DESCRIPTION_LIMIT: usize = 1024;
 
 /// A parsed template.
 #[derive(Debug, Clone)]
@@ -38,16 +55,26 @@ pub struct TemplateParameter {
 pub fn parse(shown: &Path, body: String) -> Result<Template, Diagnostic> {
     let document = read_document(shown, &body)?;
     let Some(root) = document.as_mapping() else {
-        return Err(Diagnostic::file(
+        return Err(Diagnostic::at(
             shown,
+            &body,
+            Position::START,
+            1,
             "template is not a mapping of sections",
+        )
+        .hint(
+            "a template is a mapping: `Resources:`, and optionally `Parameters:`, `Outputs:`, ...",
         ));
     };
     if !root.contains_key("Resources") {
-        return Err(
-            Diagnostic::file(shown, "template has no `Resources` section")
-                .hint("every CloudFormation template declares at least one resource"),
-        );
+        return Err(Diagnostic::at(
+            shown,
+            &body,
+            Position::START,
+            1,
+            "template has no `Resources` section",
+        )
+        .hint("every CloudFormation template declares at least one resource"));
     }
     let parameters = section(root, "Parameters")
         .map(|(name, declaration)| (name, parameter(declaration)))
@@ -71,9 +98,86 @@ pub fn parse(shown: &Path, body: String) -> Result<Template, Diagnostic> {
     })
 }
 
+/// What CloudFormation would refuse in a template that parses: YAML features it does not
+/// support, unknown short tags, and its quotas on sections, names and the description.
+pub fn check(shown: &Path, body: &str) -> Vec<Diagnostic> {
+    let source = Source::new(shown.to_path_buf(), body.to_string());
+    let mut found = if is_json(body) {
+        Vec::new()
+    } else {
+        yaml_rules::check(&source, Dialect::Template)
+    };
+    let Ok(document) = read_document(shown, body) else {
+        return found;
+    };
+    let Some(root) = document.as_mapping() else {
+        return found;
+    };
+    for &(name, limit) in SECTION_LIMITS {
+        found.extend(section_limits(&source, root, name, limit));
+    }
+    for (name, mapping) in section(root, "Mappings") {
+        let count = mapping.as_mapping().map_or(0, serde_yaml::Mapping::len);
+        if count > MAPPING_ATTRIBUTE_LIMIT {
+            let message = format!("mapping `{name}` has {count} entries; CloudFormation takes at most {MAPPING_ATTRIBUTE_LIMIT}");
+            found.push(
+                source
+                    .diagnostic(&["Mappings", &name], true, message)
+                    .hint("split it into several mappings"),
+            );
+        }
+    }
+    if let Some(description) = root.get("Description").and_then(serde_yaml::Value::as_str) {
+        if description.len() > DESCRIPTION_LIMIT {
+            let message = format!(
+                "the description is {} bytes; CloudFormation takes at most {DESCRIPTION_LIMIT}",
+                description.len()
+            );
+            found.push(
+                source
+                    .diagnostic(&["Description"], true, message)
+                    .hint("shorten it; details belong in comments or Metadata"),
+            );
+        }
+    }
+    found
+}
+
+/// Too many entries in section `name`, and names too long.
+fn section_limits(
+    source: &Source,
+    root: &serde_yaml::Mapping,
+    name: &str,
+    limit: usize,
+) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    let count = section(root, name).count();
+    if count > limit {
+        let message =
+            format!("the template has {count} {name}; CloudFormation takes at most {limit}");
+        found.push(
+            source
+                .diagnostic(&[name], true, message)
+                .hint("split the template into nested stacks or several stacks"),
+        );
+    }
+    for (entry, _) in section(root, name) {
+        let length = entry.chars().count();
+        if length > NAME_LIMIT {
+            let message = format!("the name in {name} is {length} characters; CloudFormation takes at most {NAME_LIMIT}");
+            found.push(source.diagnostic(&[name, &entry], true, message));
+        }
+    }
+    found
+}
+
+fn is_json(body: &str) -> bool {
+    body.trim_start().starts_with('{')
+}
+
 /// JSON templates may be indented with tabs, which YAML forbids, so JSON goes to serde_json.
 fn read_document(shown: &Path, body: &str) -> Result<serde_yaml::Value, Diagnostic> {
-    if body.trim_start().starts_with('{') {
+    if is_json(body) {
         return serde_json::from_str::<serde_json::Value>(body)
             .map(|json| serde_yaml::to_value(json).unwrap_or(serde_yaml::Value::Null))
             .map_err(|error| {
@@ -260,6 +364,39 @@ mod tests {
             diagnostic.hints[0].starts_with("inside `{ ... }`"),
             "{:?}",
             diagnostic.hints
+        );
+    }
+
+    #[test]
+    fn counts_sections_against_cloudformation_quotas() {
+        let outputs: String = (0..201)
+            .map(|i| format!("  O{i}: {{Value: x}}\n"))
+            .collect();
+        let body = format!("Resources:\n  Q: {{Type: AWS::SQS::Queue}}\nOutputs:\n{outputs}");
+        let found = check(Path::new("t.yaml"), &body);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].message,
+            "the template has 201 Outputs; CloudFormation takes at most 200"
+        );
+        assert_eq!(found[0].at.map(|at| (at.line, at.column)), Some((3, 1)));
+    }
+
+    #[test]
+    fn a_long_name_and_a_long_description_are_refused() {
+        let body = format!(
+            "Description: {}\nResources:\n  {}: {{Type: AWS::SQS::Queue}}\n",
+            "d".repeat(1025),
+            "Q".repeat(256)
+        );
+        let found = check(Path::new("t.yaml"), &body);
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "the name in Resources is 256 characters; CloudFormation takes at most 255",
+                "the description is 1025 bytes; CloudFormation takes at most 1024",
+            ]
         );
     }
 
