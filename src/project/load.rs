@@ -134,10 +134,10 @@ fn read_template(
             .hint("template paths are relative to the project file")],
         NotText::Bytes(diagnostic) => vec![diagnostic],
     })?;
+    // The rules come first: serde reports a key written twice at its first occurrence.
     let problems = template::check(&shown, &body);
-    match template::parse(&shown, body) {
-        Ok(template) if problems.is_empty() => Ok(template),
-        Ok(_) => Err(problems),
-        Err(diagnostic) => Err(vec![diagnostic]),
+    if !problems.is_empty() {
+        return Err(problems);
     }
+    template::parse(&shown, body).map_err(|diagnostic| vec![diagnostic])
 }
