@@ -181,3 +181,24 @@ fn a_location_line_needs_a_file_a_line_and_a_column() {
         Some("`error: x` has no file:line:col".into())
     );
 }
+
+#[test]
+fn an_event_stream_operation_is_refused_by_gapfill_call_before_any_aws_call() {
+    let recorder = Proxy::recorder();
+    let dir = TempProject::new();
+    let input = r#"{"FunctionName": "my-function"}"#;
+    let args = ["call", "lambda:InvokeWithResponseStream", "--input", input];
+    let output = Gapfill::new(dir.path(), recorder.url(), &args).run();
+    assert_ne!(output.code, 0, "{output}");
+    assert!(
+        output
+            .stderr
+            .contains("event streams are not supported by gapfill call yet"),
+        "{output}"
+    );
+    assert!(
+        !output.stderr.contains("parse"),
+        "a clear refusal, not a parse error: {output}"
+    );
+    assert_eq!(recorder.actions(), Vec::<String>::new());
+}
