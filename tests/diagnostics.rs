@@ -145,8 +145,11 @@ fn broken_and_missing_templates_are_both_reported() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         stderr(&output),
-        r#"error: template is not valid YAML: did not find expected ',' or ']' at line 5 column 1, while parsing a flow sequence
- --> stacks/broken.yaml:5:1
+        r#"error: template is not valid YAML: did not find expected ',' or ']', while parsing a flow sequence
+ --> stacks/broken.yaml:4:26
+  |
+4 |     Properties: [unclosed
+  |                          ^
 
 error: cannot read template `stacks/missing.yaml`: No such file or directory (os error 2)
  --> gapfill.yaml:5:15

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{lines, source_line, Diagnostic};
 use super::spans::{Position, SpanIndex};
 
 /// Why a file's bytes are not text gapfill can read.
@@ -51,12 +51,12 @@ pub fn text_of(bytes: Vec<u8>, shown: &Path, what: &str) -> Result<String, Diagn
 /// lines and characters of the valid text before it.
 fn at_byte(raw: &[u8], offset: usize, shown: &Path, message: String) -> Diagnostic {
     let before = String::from_utf8_lossy(&raw[..offset]);
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |tail| tail.chars().count())
-        + 1;
+    let (line, column) = if before.is_empty() || before.ends_with(['\n', '\r']) {
+        (lines(&before).count() + 1, 1)
+    } else {
+        let last = lines(&before).last().unwrap_or_default();
+        (lines(&before).count(), last.chars().count() + 1)
+    };
     let at = Position {
         line,
         column,
@@ -125,16 +125,17 @@ impl Source {
         // text is read back from its line (plain and quoted scalars are written as they read).
         let mut at = span.value;
         let start = at.column - 1 + usize::from(span.quoted);
-        let line = self
-            .text
-            .lines()
-            .nth(at.line.saturating_sub(1))
-            .unwrap_or_default();
+        let line = source_line(&self.text, at.line).unwrap_or_default();
         let rest: String = line.chars().skip(start).collect();
         let chars =
             |range: std::ops::Range<usize>| rest.get(range).map(|part| part.chars().count());
-        at.column = start + 1 + chars(0..offset).unwrap_or(offset);
-        let width = chars(offset..offset + len).unwrap_or(len);
+        // A value read with escapes (`"\u00e9"`) is shorter than its text: an offset past
+        // the line's end points at the end instead.
+        let line_end = line.chars().count() + 1;
+        at.column = (start + 1 + chars(0..offset).unwrap_or(offset)).min(line_end);
+        let width = chars(offset..offset + len)
+            .unwrap_or(len)
+            .min(line_end - at.column + 1);
         Diagnostic::at(&self.file, &self.text, at, width, message)
     }
 }

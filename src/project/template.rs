@@ -208,15 +208,17 @@ pub fn yaml_diagnostic(
     what: &str,
 ) -> Diagnostic {
     let message = strip_location(&error.to_string());
-    let Some(location) = error.location() else {
-        return Diagnostic::file(shown, format!("{what}: {message}"));
+    let at = match error.location() {
+        Some(location) => Position {
+            line: location.line(),
+            column: location.column(),
+            offset: location.index(),
+        },
+        // serde_yaml gives no position for a second document; point at where it starts.
+        None if message.contains("more than one document") => second_document(body),
+        None => Position::START,
     };
-    let at = Position {
-        line: location.line(),
-        column: location.column(),
-        offset: location.index(),
-    };
-    let width = token_width(body, location.index());
+    let width = token_width(body, at.offset);
     let diagnostic = Diagnostic::at(shown, body, at, width, format!("{what}: {message}"));
     let in_flow_collection = message.contains("flow mapping") || message.contains("flow sequence");
     if in_flow_collection
@@ -231,6 +233,26 @@ pub fn yaml_diagnostic(
     match unknown_name(&message) {
         Some((wanted, expected)) => diagnostic.suggest(wanted, expected),
         None => diagnostic,
+    }
+}
+
+/// Where a second YAML document starts: its `---` (the first, when the first document does
+/// not open with one) or the `...` ending the first.
+fn second_document(body: &str) -> Position {
+    let markers: Vec<usize> = super::diagnostic::lines(body)
+        .enumerate()
+        .filter(|(_, line)| line.starts_with("---") || line.starts_with("..."))
+        .map(|(index, _)| index + 1)
+        .collect();
+    let line = match markers.as_slice() {
+        [1, second, ..] => *second,
+        [first, ..] => *first,
+        [] => 1,
+    };
+    Position {
+        line,
+        column: 1,
+        offset: 0,
     }
 }
 
@@ -257,12 +279,30 @@ fn unknown_name(message: &str) -> Option<(&str, Vec<&str>)> {
     Some((wanted, names))
 }
 
-/// serde_yaml appends " at line L column C" to its messages; the diagnostic shows it better.
+/// serde_yaml writes " at line L column C" into its messages (once for the problem, once
+/// more for its context); the diagnostic's own location shows it better.
 fn strip_location(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(index) => message[..index].to_string(),
-        None => message.to_string(),
+    let mut rest = message;
+    let mut kept = String::new();
+    while let Some(index) = rest.find(" at line ") {
+        kept.push_str(&rest[..index]);
+        let after = &rest[index + " at line ".len()..];
+        let digits =
+            |text: &str| text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let line_digits = digits(after);
+        let column = after[line_digits..].strip_prefix(" column ");
+        match column {
+            Some(column) if line_digits > 0 && digits(column) > 0 => {
+                rest = &column[digits(column)..];
+            }
+            _ => {
+                kept.push_str(" at line ");
+                rest = after;
+            }
+        }
     }
+    kept.push_str(rest);
+    kept
 }
 
 fn section<'a>(
@@ -398,6 +438,15 @@ mod tests {
                 "the description is 1025 bytes; CloudFormation takes at most 1024",
             ]
         );
+    }
+
+    #[test]
+    fn locations_are_taken_out_of_serde_messages() {
+        assert_eq!(
+            strip_location("did not find expected ',' at line 5 column 1, while parsing a flow sequence at line 4 column 17"),
+            "did not find expected ',', while parsing a flow sequence"
+        );
+        assert_eq!(strip_location("value at line x"), "value at line x");
     }
 
     #[test]
