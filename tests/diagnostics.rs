@@ -401,12 +401,19 @@ fn columns_and_carets_count_characters_not_bytes() {
 }
 
 /// What CloudFormation would refuse, found in several files and reported at once.
-const BAD_LIMITS: &str = r#"error: `steps/*.yaml` matches no file: there is no directory `steps`
- --> gapfill.yaml:8:15
+const BAD_LIMITS: &str = r#"error: key `team` is written twice in the same mapping (first at line 6)
+ --> gapfill.yaml:7:7
   |
-8 | post-deploy: [steps/*.yaml]
-  |               ^^^^^^^^^^^^
-  = hint: paths and globs are relative to the project file, e.g. `post-deploy/*.yaml`
+7 |       team: web
+  |       ^^^^
+  = hint: YAML would keep only the last value: remove or rename one
+
+error: `steps/*.yaml` matches no file: there is no directory `steps`
+  --> gapfill.yaml:10:15
+   |
+10 | post-deploy: [steps/*.yaml]
+   |               ^^^^^^^^^^^^
+   = hint: paths and globs are relative to the project file, e.g. `post-deploy/*.yaml`
 
 error: CloudFormation does not support YAML aliases (`*name`)
  --> stacks/app.yaml:3:11
@@ -444,7 +451,7 @@ error: tag key `aws:owner` starts with `aws:`, which AWS reserves for its own ta
   |       ^^^^^^^^^
   = hint: choose another prefix, e.g. your team's or company's name
 
-6 errors in the project; nothing was deployed
+7 errors in the project; nothing was deployed
 "#;
 
 #[test]

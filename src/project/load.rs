@@ -66,11 +66,11 @@ pub fn load(path: &Path) -> Result<Project, Diagnostics> {
     })?;
     let source = Source::new(shown.clone(), text.clone());
     let rules = yaml_rules::check(&source, Dialect::Gapfill);
-    if !rules.is_empty() {
-        // A key written twice or a merge key changes what serde reads: report these alone.
-        return Err(Diagnostics(rules));
-    }
     let spec: ProjectFile = serde_yaml::from_str(&text).map_err(|error| {
+        // With a merge key, serde's error is about the `<<` it read as a key: say only why.
+        if !rules.is_empty() {
+            return Diagnostics(rules.clone());
+        }
         Diagnostics(vec![yaml_diagnostic(
             &shown,
             &text,
@@ -86,7 +86,7 @@ pub fn load(path: &Path) -> Result<Project, Diagnostics> {
         templates: IndexMap::new(),
         step_files: Vec::new(),
     };
-    let mut diagnostics = Diagnostics::default();
+    let mut diagnostics = Diagnostics(rules);
     match steps::load_all(&project) {
         Ok(files) => project.step_files = files,
         Err(found) => diagnostics.0.extend(found.0),

@@ -113,16 +113,21 @@ fn read(path: &Path) -> Result<StepFile, Vec<Diagnostic>> {
     })?;
     let source = Source::new(shown, text);
     let rules = yaml_rules::check(&source, Dialect::Gapfill);
-    if !rules.is_empty() {
-        return Err(rules);
-    }
     let document: StepsDocument = serde_yaml::from_str(&source.text).map_err(|error| {
+        // With a merge key, serde's error is about the `<<` it read as a key: say only why.
+        if !rules.is_empty() {
+            return rules.clone();
+        }
         vec![
             yaml_diagnostic(&source.file, &source.text, &error, "invalid step file").hint(
                 "a step file is `steps:` followed by a list of steps, each with `id` and `call`",
             ),
         ]
     })?;
+    if !rules.is_empty() {
+        // The steps parsed, but not as written (a key twice, a tag dropped): never run them.
+        return Err(rules);
+    }
     Ok(StepFile {
         source,
         steps: document.steps,
