@@ -43,6 +43,10 @@ found=0
 for target in "${targets[@]}"; do
   corpus="$root/fuzz/corpus/$target"
   mkdir -p "$corpus"
+  # A first run starts from the committed seeds (valid files and responses), not from nothing.
+  if [ -z "$(ls -A "$corpus")" ] && [ -d "$root/fuzz/seeds/$target" ]; then
+    cp "$root/fuzz/seeds/$target"/* "$corpus/"
+  fi
   log=$(mktemp)
   status=0
   "$cargo_fuzz" fuzz run --fuzz-dir "$root/fuzz" --target-dir "$target_dir" -s "$sanitizer" \
