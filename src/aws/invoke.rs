@@ -184,6 +184,17 @@ impl Client {
         let span = debug_span!("aws_call", service, operation);
         async {
             let planned = self.plan(service, operation, input)?;
+            // The request can be built (and shown by --dry-run), but not its streamed answer.
+            if let Some((direction, member)) =
+                event_stream(&planned.loaded.model, &planned.operation)
+            {
+                return Err(CallError::EventStream {
+                    service: service.to_string(),
+                    operation: operation.to_string(),
+                    direction,
+                    member,
+                });
+            }
             let credentials = self.credentials_for(&planned).await?;
             self.send_with_retries(service, &planned, credentials.as_ref())
                 .await
@@ -221,14 +232,6 @@ impl Client {
     fn plan(&self, service: &str, operation: &str, input: &Value) -> Result<Planned, CallError> {
         let loaded = self.service(service)?;
         let op = find_operation(&loaded, service, operation)?;
-        if let Some((direction, member)) = event_stream(&loaded.model, &op) {
-            return Err(CallError::EventStream {
-                service: service.to_string(),
-                operation: operation.to_string(),
-                direction,
-                member,
-            });
-        }
         if self.region.is_none() {
             // Endpoint rules and signatures both need one; say so before either fails obscurely.
             return Err(CallError::NoRegion {
