@@ -28,6 +28,9 @@ fi
 
 tools="$root/.tools"
 cargo_fuzz="$tools/bin/cargo-fuzz"
+# Installed tools are not the project's files: the directory ignores itself.
+mkdir -p "$tools"
+[ -f "$tools/.gitignore" ] || echo '*' >"$tools/.gitignore"
 if ! "$cargo_fuzz" --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION\$"; then
   echo "fuzz: installing cargo-fuzz $CARGO_FUZZ_VERSION into .tools/" >&2
   cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --root "$tools" --quiet
