@@ -446,11 +446,12 @@ fn a_template_over_the_inline_limit_goes_through_the_artifact_bucket() {
     let endpoint = emulator();
     let stack = unique("big");
     let bucket = unique("gapfill-artifacts");
-    let description = "x".repeat(52_000);
+    // Padding in Metadata: a Description over 1,024 bytes is refused (CloudFormation's limit).
+    let padding = "x".repeat(52_000);
     let project = TempProject::new();
     project.write(
         "big.yaml",
-        &format!("Description: {description}\nResources:\n  Queue: {{Type: AWS::SQS::Queue}}\nOutputs:\n  QueueArn: {{Value: !GetAtt Queue.Arn}}\n"),
+        &format!("Metadata:\n  Padding: {padding}\nResources:\n  Queue: {{Type: AWS::SQS::Queue}}\nOutputs:\n  QueueArn: {{Value: !GetAtt Queue.Arn}}\n"),
     );
     project.write(
         "gapfill.yaml",

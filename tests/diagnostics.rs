@@ -145,8 +145,11 @@ fn broken_and_missing_templates_are_both_reported() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         stderr(&output),
-        r#"error: template is not valid YAML: did not find expected ',' or ']' at line 5 column 1, while parsing a flow sequence
- --> stacks/broken.yaml:5:1
+        r#"error: template is not valid YAML: did not find expected ',' or ']', while parsing a flow sequence
+ --> stacks/broken.yaml:4:26
+  |
+4 |     Properties: [unclosed
+  |                          ^
 
 error: cannot read template `stacks/missing.yaml`: No such file or directory (os error 2)
  --> gapfill.yaml:5:15
@@ -395,4 +398,65 @@ fn columns_and_carets_count_characters_not_bytes() {
 1 error in the project; nothing was deployed
 "#
     );
+}
+
+/// What CloudFormation would refuse, found in several files and reported at once.
+const BAD_LIMITS: &str = r#"error: key `team` is written twice in the same mapping (first at line 6)
+ --> gapfill.yaml:7:7
+  |
+7 |       team: web
+  |       ^^^^
+  = hint: YAML would keep only the last value: remove or rename one
+
+error: `steps/*.yaml` matches no file: there is no directory `steps`
+  --> gapfill.yaml:10:15
+   |
+10 | post-deploy: [steps/*.yaml]
+   |               ^^^^^^^^^^^^
+   = hint: paths and globs are relative to the project file, e.g. `post-deploy/*.yaml`
+
+error: CloudFormation does not support YAML aliases (`*name`)
+ --> stacks/app.yaml:3:11
+  |
+3 |   Backup: *queue
+  |           ^
+  = hint: write the value out where it is used, or keep shared values in Mappings and read them with !FindInMap
+
+error: unknown tag `!GetAttr`: not a CloudFormation intrinsic function
+ --> stacks/app.yaml:5:16
+  |
+5 |   Arn: {Value: !GetAttr Queue.Arn}
+  |                ^^^^^^^^
+  = hint: did you mean `!GetAtt`?
+  = hint: short forms: !Ref, !GetAtt, !Sub, !Join, !Select, !Split, !If, !Equals, !FindInMap, !ImportValue, !Base64, !Cidr, !GetAZs, ...
+
+error: the template is not UTF-8 text: byte 0xFC at byte offset 15
+ --> stacks/web.yaml:1:16
+  |
+1 | Description: Gr��e
+  |                ^
+  = hint: save the file as UTF-8, e.g. `iconv -f LATIN1 -t UTF-8`
+
+error: `my_app` is not a valid stack name
+ --> gapfill.yaml:2:3
+  |
+2 |   my_app:
+  |   ^^^^^^
+  = hint: a stack name starts with a letter and has only letters, digits and hyphens, e.g. `my-app`
+
+error: tag key `aws:owner` starts with `aws:`, which AWS reserves for its own tags
+ --> gapfill.yaml:5:7
+  |
+5 |       aws:owner: platform
+  |       ^^^^^^^^^
+  = hint: choose another prefix, e.g. your team's or company's name
+
+7 errors in the project; nothing was deployed
+"#;
+
+#[test]
+fn limits_yaml_features_and_encodings_are_reported_together() {
+    let output = gapfill("bad-limits", &["validate"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stderr(&output), BAD_LIMITS);
 }

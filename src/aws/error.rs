@@ -77,6 +77,16 @@ pub enum CallError {
     /// The service answered with an error.
     #[error("{}", describe_api_failure(.0))]
     Api(Box<ApiFailure>),
+    /// The operation streams events (`eventstream` in the model), which the client cannot
+    /// read or write: refused before anything is sent.
+    #[error("{service}:{operation} {direction} an event stream (member `{member}`): event streams are not supported by gapfill call yet")]
+    EventStream {
+        service: String,
+        operation: String,
+        /// "answers with" or "sends".
+        direction: &'static str,
+        member: String,
+    },
     #[error("{service}:{operation} cannot be paginated: {reason}")]
     Paginate {
         service: String,

@@ -21,7 +21,7 @@ use crate::aws::diagnose::CredentialsProblem;
 use crate::aws::endpoint::{self, bind_params, params as builtin, BuiltIns, Endpoint};
 use crate::aws::error::CallError;
 use crate::aws::http::HttpRequest;
-use crate::aws::model::{Operation, ServiceModel};
+use crate::aws::model::{MemberRef, Operation, ServiceModel};
 use crate::aws::protocol::{parse_response, serialize_request, ApiError};
 use crate::aws::retry::{
     self, Failure, RetryAction, RetryNotice, RetryPolicy, RetryProgress, RetryQuota,
@@ -184,6 +184,17 @@ impl Client {
         let span = debug_span!("aws_call", service, operation);
         async {
             let planned = self.plan(service, operation, input)?;
+            // The request can be built (and shown by --dry-run), but not its streamed answer.
+            if let Some((direction, member)) =
+                event_stream(&planned.loaded.model, &planned.operation)
+            {
+                return Err(CallError::EventStream {
+                    service: service.to_string(),
+                    operation: operation.to_string(),
+                    direction,
+                    member,
+                });
+            }
             let credentials = self.credentials_for(&planned).await?;
             self.send_with_retries(service, &planned, credentials.as_ref())
                 .await
@@ -519,6 +530,27 @@ pub fn find_operation(
     })
 }
 
+/// The member of `op`'s output (or else input) that is an event stream, with the direction
+/// ("answers with" or "sends"), if any.
+pub fn event_stream(model: &ServiceModel, op: &Operation) -> Option<(&'static str, String)> {
+    let streaming = |member: Option<&MemberRef>| {
+        let shape = model.shape(&member?.shape)?;
+        shape
+            .members
+            .iter()
+            .find(|(_, member)| {
+                member.serialization.event_stream
+                    || model
+                        .shape(&member.shape)
+                        .is_some_and(|target| target.serialization.event_stream)
+            })
+            .map(|(name, _)| name.clone())
+    };
+    streaming(op.output.as_ref())
+        .map(|member| ("answers with", member))
+        .or_else(|| streaming(op.input.as_ref()).map(|member| ("sends", member)))
+}
+
 /// The endpoint URL plus the request's path and query, as botocore's `_urljoin` does: a bare
 /// `/` path keeps the endpoint's own path; a host prefix goes in front of the host.
 fn join_url(endpoint_url: &str, request_path: &str, host_prefix: Option<&str>) -> String {
@@ -810,6 +842,35 @@ mod tests {
             "{err}"
         );
         assert!(transport.sent().is_empty());
+    }
+
+    #[tokio::test]
+    async fn event_stream_operations_are_refused_before_sending() {
+        let transport = FakeTransport::answering(vec![]);
+        let client = client(transport.clone());
+        let err = client
+            .call(
+                "lambda",
+                "InvokeWithResponseStream",
+                &json!({"FunctionName": "f"}),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "lambda:InvokeWithResponseStream answers with an event stream (member `EventStream`): event streams are not supported by gapfill call yet"
+        );
+        let input = json!({"Bucket": "b", "Key": "k", "Expression": "select 1",
+            "ExpressionType": "SQL", "InputSerialization": {}, "OutputSerialization": {}});
+        let err = client
+            .call("s3", "SelectObjectContent", &input)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, CallError::EventStream { .. }), "{err}");
+        assert!(transport.sent().is_empty());
+        let lambda = client.service("lambda").unwrap();
+        let invoke = find_operation(&lambda, "lambda", "Invoke").unwrap();
+        assert_eq!(event_stream(&lambda.model, &invoke), None);
     }
 
     #[tokio::test]

@@ -47,16 +47,14 @@ impl Diagnostic {
         width: usize,
         message: impl Into<String>,
     ) -> Diagnostic {
+        let at = inside(source, at);
         Diagnostic {
             file: file.into(),
             at: Some(at),
             width: width.max(1),
             message: message.into(),
             hints: Vec::new(),
-            source_line: source
-                .lines()
-                .nth(at.line.saturating_sub(1))
-                .map(str::to_string),
+            source_line: source_line(source, at.line).map(str::to_string),
         }
     }
 
@@ -76,6 +74,54 @@ impl Diagnostic {
             Some(best) => self.hint(format!("did you mean `{best}`?")),
             None => self,
         }
+    }
+}
+
+/// Line `line` (1-based) of `text`, lines ending as YAML ends them: `\r\n`, `\n` or a lone
+/// `\r`, so that lines counted by the YAML parsers and lines shown agree.
+pub fn source_line(text: &str, line: usize) -> Option<&str> {
+    lines(text).nth(line.checked_sub(1)?)
+}
+
+/// The lines of `text`, split as YAML splits them (a final line break ends the last line).
+pub fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = (!text.is_empty()).then_some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.find(['\r', '\n']) {
+            Some(index) => {
+                let after = if current[index..].starts_with("\r\n") {
+                    2
+                } else {
+                    1
+                };
+                let next = &current[index + after..];
+                rest = (!next.is_empty()).then_some(next);
+                Some(&current[..index])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
+
+/// `at` moved inside `source`: parsers report some errors one line past the end or past a
+/// line's last character; the caret then points at the end of the text or of the line.
+fn inside(source: &str, at: Position) -> Position {
+    let count = lines(source).count().max(1);
+    let line = at.line.clamp(1, count);
+    let length = source_line(source, line).map_or(0, |text| text.chars().count());
+    let column = if line < at.line {
+        length + 1
+    } else {
+        at.column.clamp(1, length + 1)
+    };
+    Position {
+        line,
+        column,
+        offset: at.offset,
     }
 }
 
@@ -193,6 +239,35 @@ mod tests {
         assert_eq!(
             diagnostic.to_string(),
             "error: unknown key `templat`\n --> gapfill.yaml:3:5\n  |\n3 |     templat: x.yaml\n  |     ^^^^^^^\n  = hint: did you mean `template`?\n"
+        );
+    }
+
+    #[test]
+    fn lines_end_at_any_yaml_line_break() {
+        let text = "a\r\nb\rc\nd\n";
+        assert_eq!(lines(text).collect::<Vec<_>>(), ["a", "b", "c", "d"]);
+        assert_eq!(source_line(text, 3), Some("c"));
+        assert_eq!(lines("").count(), 0);
+    }
+
+    #[test]
+    fn a_position_past_the_end_points_at_the_end() {
+        let past = Position {
+            line: 3,
+            column: 1,
+            offset: 0,
+        };
+        let diagnostic = Diagnostic::at("f", "a: {\nb\n", past, 1, "x");
+        let at = diagnostic.at.unwrap();
+        assert_eq!((at.line, at.column), (2, 2));
+        let wide = Position {
+            line: 1,
+            column: 40,
+            offset: 0,
+        };
+        assert_eq!(
+            Diagnostic::at("f", "ab", wide, 1, "x").at.unwrap().column,
+            3
         );
     }
 

@@ -7,9 +7,11 @@ use indexmap::IndexMap;
 
 use super::diagnostic::{display_path, Diagnostic, Diagnostics};
 use super::file::ProjectFile;
-use super::source::Source;
+use super::limits;
+use super::source::{read_text, NotText, Source};
 use super::steps::{self, StepFile};
 use super::template::{self, yaml_diagnostic, Template};
+use super::yaml_rules::{self, Dialect};
 
 /// The project as written, parsed, with positions for diagnostics.
 #[derive(Debug)]
@@ -52,12 +54,23 @@ impl Project {
 /// Loads `path` and every template it names, collecting all problems.
 pub fn load(path: &Path) -> Result<Project, Diagnostics> {
     let shown = display_path(path);
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        let diagnostic = Diagnostic::file(&shown, format!("cannot read the project file: {error}"))
-            .hint("run gapfill in the project directory, or pass --project PATH");
+    let text = read_text(path, &shown, "project file").map_err(|error| {
+        let diagnostic = match error {
+            NotText::Unreadable(error) => {
+                Diagnostic::file(&shown, format!("cannot read the project file: {error}"))
+                    .hint("run gapfill in the project directory, or pass --project PATH")
+            }
+            NotText::Bytes(diagnostic) => diagnostic,
+        };
         Diagnostics(vec![diagnostic])
     })?;
+    let source = Source::new(shown.clone(), text.clone());
+    let rules = yaml_rules::check(&source, Dialect::Gapfill);
     let spec: ProjectFile = serde_yaml::from_str(&text).map_err(|error| {
+        // With a merge key, serde's error is about the `<<` it read as a key: say only why.
+        if !rules.is_empty() {
+            return Diagnostics(rules.clone());
+        }
         Diagnostics(vec![yaml_diagnostic(
             &shown,
             &text,
@@ -67,13 +80,13 @@ pub fn load(path: &Path) -> Result<Project, Diagnostics> {
     })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut project = Project {
-        source: Source::new(shown, text),
+        source,
         dir,
         spec,
         templates: IndexMap::new(),
         step_files: Vec::new(),
     };
-    let mut diagnostics = Diagnostics::default();
+    let mut diagnostics = Diagnostics(rules);
     match steps::load_all(&project) {
         Ok(files) => project.step_files = files,
         Err(found) => diagnostics.0.extend(found.0),
@@ -89,20 +102,27 @@ pub fn load(path: &Path) -> Result<Project, Diagnostics> {
             Ok(template) => {
                 project.templates.insert(name, template);
             }
-            Err(diagnostic) => diagnostics.push(diagnostic),
+            Err(found) => diagnostics.0.extend(found),
         }
+    }
+    diagnostics.0.extend(limits::check(&project));
+    if diagnostics.is_empty() {
+        // Step files that failed to load may hold steps: only judge a project that loaded.
+        diagnostics.0.extend(limits::nothing_to_deploy(&project));
     }
     diagnostics.into_result(project)
 }
 
+/// Reads, parses and checks one stack's template, with every problem found in it.
 fn read_template(
     project: &Project,
     stack: &str,
     template_path: &Path,
-) -> Result<Template, Diagnostic> {
+) -> Result<Template, Vec<Diagnostic>> {
     let full = project.dir.join(template_path);
-    let body = std::fs::read_to_string(&full).map_err(|error| {
-        project
+    let shown = display_path(&full);
+    let body = read_text(&full, &shown, "template").map_err(|error| match error {
+        NotText::Unreadable(error) => vec![project
             .diagnostic(
                 &["stacks", stack, "template"],
                 false,
@@ -111,7 +131,13 @@ fn read_template(
                     template_path.display()
                 ),
             )
-            .hint("template paths are relative to the project file")
+            .hint("template paths are relative to the project file")],
+        NotText::Bytes(diagnostic) => vec![diagnostic],
     })?;
-    template::parse(&display_path(&full), body)
+    // The rules come first: serde reports a key written twice at its first occurrence.
+    let problems = template::check(&shown, &body);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    template::parse(&shown, body).map_err(|diagnostic| vec![diagnostic])
 }

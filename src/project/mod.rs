@@ -3,12 +3,14 @@
 
 pub mod diagnostic;
 pub mod file;
+pub mod limits;
 pub mod load;
 pub mod refs;
 pub mod source;
 pub mod spans;
 pub mod steps;
 pub mod template;
+pub mod yaml_rules;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use load::{load, Project};

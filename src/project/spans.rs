@@ -19,6 +19,15 @@ pub struct Position {
     pub offset: usize,
 }
 
+impl Position {
+    /// Line 1, column 1: where a problem of a whole file is shown.
+    pub const START: Position = Position {
+        line: 1,
+        column: 1,
+        offset: 0,
+    };
+}
+
 /// Where a mapping entry or sequence item sits in the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NodeSpan {
@@ -36,6 +45,40 @@ pub struct NodeSpan {
 #[derive(Debug, Default)]
 pub struct SpanIndex {
     nodes: HashMap<Vec<String>, NodeSpan>,
+    /// YAML features serde's typed view hides, each with its position.
+    pub features: Features,
+}
+
+/// What the typed view of a document cannot show: keys written twice (serde keeps the last),
+/// anchors, aliases, merge keys and tags. `yaml_rules` decides which of them a file may use.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Features {
+    pub duplicate_keys: Vec<DuplicateKey>,
+    /// Where a node carries an anchor (`&name`).
+    pub anchors: Vec<Position>,
+    /// Where an alias (`*name`) stands.
+    pub aliases: Vec<Position>,
+    /// Where a merge key (`<<`) stands.
+    pub merge_keys: Vec<Position>,
+    pub tags: Vec<TagUse>,
+}
+
+/// A key written a second time in the same mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub key: String,
+    /// The second occurrence.
+    pub at: Position,
+    /// The first occurrence.
+    pub first: Position,
+}
+
+/// A tag on a node: `!Ref` is handle `!` and suffix `Ref`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagUse {
+    pub handle: String,
+    pub suffix: String,
+    pub at: Position,
 }
 
 impl SpanIndex {
@@ -49,6 +92,7 @@ impl SpanIndex {
         }
         SpanIndex {
             nodes: builder.nodes,
+            features: builder.features,
         }
     }
 
@@ -63,11 +107,7 @@ impl SpanIndex {
     pub fn key_or_value(&self, path: &[&str]) -> Position {
         self.nearest(path)
             .map(|span| span.key.unwrap_or(span.value))
-            .unwrap_or(Position {
-                line: 1,
-                column: 1,
-                offset: 0,
-            })
+            .unwrap_or(Position::START)
     }
 
     /// The span at `path`, or of the closest known ancestor.
@@ -82,6 +122,8 @@ enum Frame {
     Mapping {
         path: Vec<String>,
         pending_key: Option<(String, Position)>,
+        /// Keys seen so far and where, to find keys written twice.
+        seen_keys: HashMap<String, Position>,
     },
     Sequence {
         path: Vec<String>,
@@ -93,6 +135,7 @@ enum Frame {
 struct Builder {
     stack: Vec<Frame>,
     nodes: HashMap<Vec<String>, NodeSpan>,
+    features: Features,
 }
 
 impl Builder {
@@ -110,7 +153,11 @@ impl Builder {
                 *next_index += 1;
                 Some((item, None))
             }
-            Some(Frame::Mapping { path, pending_key }) => match pending_key.take() {
+            Some(Frame::Mapping {
+                path,
+                pending_key,
+                seen_keys,
+            }) => match pending_key.take() {
                 Some((key, key_at)) => {
                     let mut entry = path.clone();
                     entry.push(key);
@@ -119,11 +166,67 @@ impl Builder {
                 None => {
                     // A key: remember it until its value arrives. Complex keys are rare in
                     // gapfill files and have no useful path; they index as their text.
-                    *pending_key = Some((scalar.unwrap_or_default().to_string(), at));
+                    let key = scalar.unwrap_or_default().to_string();
+                    if let Some(scalar) = scalar {
+                        match seen_keys.get(scalar) {
+                            Some(&first) => self.features.duplicate_keys.push(DuplicateKey {
+                                key: key.clone(),
+                                at,
+                                first,
+                            }),
+                            None => {
+                                seen_keys.insert(key.clone(), at);
+                            }
+                        }
+                    }
+                    *pending_key = Some((key, at));
                     None
                 }
             },
         }
+    }
+}
+
+impl Builder {
+    /// Records the anchor, tag, alias or merge key `event` carries.
+    fn note_features(&mut self, event: &Event, at: Position) {
+        let (anchor, tag) = match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                if text == "<<" && *style == TScalarStyle::Plain && self.expects_key() {
+                    self.features.merge_keys.push(at);
+                }
+                (*anchor, tag.as_ref())
+            }
+            Event::MappingStart(anchor, tag) | Event::SequenceStart(anchor, tag) => {
+                (*anchor, tag.as_ref())
+            }
+            Event::Alias(_) => {
+                self.features.aliases.push(at);
+                return;
+            }
+            _ => return,
+        };
+        if anchor > 0 {
+            self.features.anchors.push(at);
+        }
+        if let Some(tag) = tag {
+            self.features.tags.push(TagUse {
+                handle: tag.handle.clone(),
+                suffix: tag.suffix.clone(),
+                at,
+            });
+        }
+    }
+
+    /// Whether the next node is a mapping key.
+    fn expects_key(&self) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame::Mapping {
+                pending_key: None,
+                ..
+            })
+        )
     }
 }
 
@@ -138,6 +241,7 @@ fn position(mark: Marker) -> Position {
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, event: Event, mark: Marker) {
         let at = position(mark);
+        self.note_features(&event, at);
         match event {
             Event::Scalar(text, style, _, _) => {
                 if let Some((path, key)) = self.place_node(Some(&text), at) {
@@ -190,6 +294,7 @@ impl MarkedEventReceiver for Builder {
                     Frame::Mapping {
                         path,
                         pending_key: None,
+                        seen_keys: HashMap::new(),
                     }
                 } else {
                     Frame::Sequence {
@@ -234,6 +339,28 @@ mod tests {
         let index = SpanIndex::parse(TEXT);
         let second = index.get(&["stacks", "data", "depends_on", "1"]).unwrap();
         assert_eq!((second.value.line, second.value.column), (7, 21));
+    }
+
+    #[test]
+    fn notes_duplicate_keys_anchors_aliases_merge_keys_and_tags() {
+        let text = "a: 1\nb: &x {c: !Ref d}\na: 2\ne:\n  <<: *x\n  f: !!str g\n";
+        let features = SpanIndex::parse(text).features;
+        let duplicate = &features.duplicate_keys[0];
+        assert_eq!(duplicate.key, "a");
+        assert_eq!((duplicate.at.line, duplicate.at.column), (3, 1));
+        assert_eq!((duplicate.first.line, duplicate.first.column), (1, 1));
+        assert_eq!(features.anchors.len(), 1);
+        assert_eq!(features.anchors[0].line, 2);
+        assert_eq!(
+            (features.aliases[0].line, features.merge_keys[0].line),
+            (5, 5)
+        );
+        let tags: Vec<(&str, &str, usize)> = features
+            .tags
+            .iter()
+            .map(|tag| (tag.handle.as_str(), tag.suffix.as_str(), tag.at.line))
+            .collect();
+        assert_eq!(tags, [("!", "Ref", 2), ("tag:yaml.org,2002:", "str", 6)]);
     }
 
     #[test]

@@ -11,8 +11,9 @@ use serde::Deserialize;
 
 use super::diagnostic::{display_path, Diagnostic, Diagnostics};
 use super::load::Project;
-use super::source::Source;
+use super::source::{read_text, NotText, Source};
 use super::template::yaml_diagnostic;
+use super::yaml_rules::{self, Dialect};
 
 /// One step file, parsed.
 #[derive(Debug)]
@@ -80,7 +81,10 @@ pub fn load_all(project: &Project) -> Result<Vec<StepFile>, Diagnostics> {
             }
             Ok(matched) => matched,
             Err(message) => {
-                diagnostics.push(project.diagnostic(&path, false, message));
+                let diagnostic = project.diagnostic(&path, false, message).hint(
+                    "paths and globs are relative to the project file, e.g. `post-deploy/*.yaml`",
+                );
+                diagnostics.push(diagnostic);
                 continue;
             }
         };
@@ -91,23 +95,41 @@ pub fn load_all(project: &Project) -> Result<Vec<StepFile>, Diagnostics> {
             seen.push(file.clone());
             match read(&file) {
                 Ok(step_file) => files.push(step_file),
-                Err(diagnostic) => diagnostics.push(diagnostic),
+                Err(found) => diagnostics.0.extend(found),
             }
         }
     }
     diagnostics.into_result(files)
 }
 
-fn read(path: &Path) -> Result<StepFile, Diagnostic> {
+fn read(path: &Path) -> Result<StepFile, Vec<Diagnostic>> {
     let shown = display_path(path);
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| Diagnostic::file(&shown, format!("cannot read the step file: {error}")))?;
-    let document: StepsDocument = serde_yaml::from_str(&text).map_err(|error| {
-        yaml_diagnostic(&shown, &text, &error, "invalid step file")
-            .hint("a step file is `steps:` followed by a list of steps, each with `id` and `call`")
+    let text = read_text(path, &shown, "step file").map_err(|error| match error {
+        NotText::Unreadable(error) => vec![Diagnostic::file(
+            &shown,
+            format!("cannot read the step file: {error}"),
+        )],
+        NotText::Bytes(diagnostic) => vec![diagnostic],
     })?;
+    let source = Source::new(shown, text);
+    let rules = yaml_rules::check(&source, Dialect::Gapfill);
+    let document: StepsDocument = serde_yaml::from_str(&source.text).map_err(|error| {
+        // With a merge key, serde's error is about the `<<` it read as a key: say only why.
+        if !rules.is_empty() {
+            return rules.clone();
+        }
+        vec![
+            yaml_diagnostic(&source.file, &source.text, &error, "invalid step file").hint(
+                "a step file is `steps:` followed by a list of steps, each with `id` and `call`",
+            ),
+        ]
+    })?;
+    if !rules.is_empty() {
+        // The steps parsed, but not as written (a key twice, a tag dropped): never run them.
+        return Err(rules);
+    }
     Ok(StepFile {
-        source: Source::new(shown, text),
+        source,
         steps: document.steps,
     })
 }
@@ -132,6 +154,13 @@ fn expand(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
         } else {
             Vec::new()
         });
+    }
+    if !parent.is_dir() {
+        let folder = Path::new(pattern).parent().unwrap_or(Path::new(""));
+        return Err(format!(
+            "`{pattern}` matches no file: there is no directory `{}`",
+            folder.display()
+        ));
     }
     let entries = std::fs::read_dir(&parent)
         .map_err(|error| format!("cannot list `{}`: {error}", parent.display()))?;

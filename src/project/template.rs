@@ -8,7 +8,24 @@ use std::path::Path;
 use indexmap::IndexMap;
 
 use super::diagnostic::Diagnostic;
+use super::source::Source;
 use super::spans::Position;
+use super::yaml_rules::{self, Dialect};
+
+/// CloudFormation's quotas on a template's sections: at most this many entries, each name at
+/// most [`NAME_LIMIT`] characters.
+pub const SECTION_LIMITS: &[(&str, usize)] = &[
+    ("Parameters", 200),
+    ("Mappings", 200),
+    ("Resources", 500),
+    ("Outputs", 200),
+];
+/// The longest parameter name, mapping name, logical id or output name CloudFormation takes.
+pub const NAME_LIMIT: usize = 255;
+/// The most attributes one mapping may have.
+pub const MAPPING_ATTRIBUTE_LIMIT: usize = 200;
+/// The longest template description, in bytes.
+pub const DESCRIPTION_LIMIT: usize = 1024;
 
 /// A parsed template.
 #[derive(Debug, Clone)]
@@ -38,16 +55,26 @@ pub struct TemplateParameter {
 pub fn parse(shown: &Path, body: String) -> Result<Template, Diagnostic> {
     let document = read_document(shown, &body)?;
     let Some(root) = document.as_mapping() else {
-        return Err(Diagnostic::file(
+        return Err(Diagnostic::at(
             shown,
+            &body,
+            Position::START,
+            1,
             "template is not a mapping of sections",
+        )
+        .hint(
+            "a template is a mapping: `Resources:`, and optionally `Parameters:`, `Outputs:`, ...",
         ));
     };
     if !root.contains_key("Resources") {
-        return Err(
-            Diagnostic::file(shown, "template has no `Resources` section")
-                .hint("every CloudFormation template declares at least one resource"),
-        );
+        return Err(Diagnostic::at(
+            shown,
+            &body,
+            Position::START,
+            1,
+            "template has no `Resources` section",
+        )
+        .hint("every CloudFormation template declares at least one resource"));
     }
     let parameters = section(root, "Parameters")
         .map(|(name, declaration)| (name, parameter(declaration)))
@@ -71,9 +98,86 @@ pub fn parse(shown: &Path, body: String) -> Result<Template, Diagnostic> {
     })
 }
 
+/// What CloudFormation would refuse in a template that parses: YAML features it does not
+/// support, unknown short tags, and its quotas on sections, names and the description.
+pub fn check(shown: &Path, body: &str) -> Vec<Diagnostic> {
+    let source = Source::new(shown.to_path_buf(), body.to_string());
+    let mut found = if is_json(body) {
+        Vec::new()
+    } else {
+        yaml_rules::check(&source, Dialect::Template)
+    };
+    let Ok(document) = read_document(shown, body) else {
+        return found;
+    };
+    let Some(root) = document.as_mapping() else {
+        return found;
+    };
+    for &(name, limit) in SECTION_LIMITS {
+        found.extend(section_limits(&source, root, name, limit));
+    }
+    for (name, mapping) in section(root, "Mappings") {
+        let count = mapping.as_mapping().map_or(0, serde_yaml::Mapping::len);
+        if count > MAPPING_ATTRIBUTE_LIMIT {
+            let message = format!("mapping `{name}` has {count} entries; CloudFormation takes at most {MAPPING_ATTRIBUTE_LIMIT}");
+            found.push(
+                source
+                    .diagnostic(&["Mappings", &name], true, message)
+                    .hint("split it into several mappings"),
+            );
+        }
+    }
+    if let Some(description) = root.get("Description").and_then(serde_yaml::Value::as_str) {
+        if description.len() > DESCRIPTION_LIMIT {
+            let message = format!(
+                "the description is {} bytes; CloudFormation takes at most {DESCRIPTION_LIMIT}",
+                description.len()
+            );
+            found.push(
+                source
+                    .diagnostic(&["Description"], true, message)
+                    .hint("shorten it; details belong in comments or Metadata"),
+            );
+        }
+    }
+    found
+}
+
+/// Too many entries in section `name`, and names too long.
+fn section_limits(
+    source: &Source,
+    root: &serde_yaml::Mapping,
+    name: &str,
+    limit: usize,
+) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    let count = section(root, name).count();
+    if count > limit {
+        let message =
+            format!("the template has {count} {name}; CloudFormation takes at most {limit}");
+        found.push(
+            source
+                .diagnostic(&[name], true, message)
+                .hint("split the template into nested stacks or several stacks"),
+        );
+    }
+    for (entry, _) in section(root, name) {
+        let length = entry.chars().count();
+        if length > NAME_LIMIT {
+            let message = format!("the name in {name} is {length} characters; CloudFormation takes at most {NAME_LIMIT}");
+            found.push(source.diagnostic(&[name, &entry], true, message));
+        }
+    }
+    found
+}
+
+fn is_json(body: &str) -> bool {
+    body.trim_start().starts_with('{')
+}
+
 /// JSON templates may be indented with tabs, which YAML forbids, so JSON goes to serde_json.
 fn read_document(shown: &Path, body: &str) -> Result<serde_yaml::Value, Diagnostic> {
-    if body.trim_start().starts_with('{') {
+    if is_json(body) {
         return serde_json::from_str::<serde_json::Value>(body)
             .map(|json| serde_yaml::to_value(json).unwrap_or(serde_yaml::Value::Null))
             .map_err(|error| {
@@ -104,15 +208,17 @@ pub fn yaml_diagnostic(
     what: &str,
 ) -> Diagnostic {
     let message = strip_location(&error.to_string());
-    let Some(location) = error.location() else {
-        return Diagnostic::file(shown, format!("{what}: {message}"));
+    let at = match error.location() {
+        Some(location) => Position {
+            line: location.line(),
+            column: location.column(),
+            offset: location.index(),
+        },
+        // serde_yaml gives no position for a second document; point at where it starts.
+        None if message.contains("more than one document") => second_document(body),
+        None => Position::START,
     };
-    let at = Position {
-        line: location.line(),
-        column: location.column(),
-        offset: location.index(),
-    };
-    let width = token_width(body, location.index());
+    let width = token_width(body, at.offset);
     let diagnostic = Diagnostic::at(shown, body, at, width, format!("{what}: {message}"));
     let in_flow_collection = message.contains("flow mapping") || message.contains("flow sequence");
     if in_flow_collection
@@ -127,6 +233,26 @@ pub fn yaml_diagnostic(
     match unknown_name(&message) {
         Some((wanted, expected)) => diagnostic.suggest(wanted, expected),
         None => diagnostic,
+    }
+}
+
+/// Where a second YAML document starts: its `---` (the first, when the first document does
+/// not open with one) or the `...` ending the first.
+fn second_document(body: &str) -> Position {
+    let markers: Vec<usize> = super::diagnostic::lines(body)
+        .enumerate()
+        .filter(|(_, line)| line.starts_with("---") || line.starts_with("..."))
+        .map(|(index, _)| index + 1)
+        .collect();
+    let line = match markers.as_slice() {
+        [1, second, ..] => *second,
+        [first, ..] => *first,
+        [] => 1,
+    };
+    Position {
+        line,
+        column: 1,
+        offset: 0,
     }
 }
 
@@ -153,12 +279,30 @@ fn unknown_name(message: &str) -> Option<(&str, Vec<&str>)> {
     Some((wanted, names))
 }
 
-/// serde_yaml appends " at line L column C" to its messages; the diagnostic shows it better.
+/// serde_yaml writes " at line L column C" into its messages (once for the problem, once
+/// more for its context); the diagnostic's own location shows it better.
 fn strip_location(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(index) => message[..index].to_string(),
-        None => message.to_string(),
+    let mut rest = message;
+    let mut kept = String::new();
+    while let Some(index) = rest.find(" at line ") {
+        kept.push_str(&rest[..index]);
+        let after = &rest[index + " at line ".len()..];
+        let digits =
+            |text: &str| text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let line_digits = digits(after);
+        let column = after[line_digits..].strip_prefix(" column ");
+        match column {
+            Some(column) if line_digits > 0 && digits(column) > 0 => {
+                rest = &column[digits(column)..];
+            }
+            _ => {
+                kept.push_str(" at line ");
+                rest = after;
+            }
+        }
     }
+    kept.push_str(rest);
+    kept
 }
 
 fn section<'a>(
@@ -261,6 +405,48 @@ mod tests {
             "{:?}",
             diagnostic.hints
         );
+    }
+
+    #[test]
+    fn counts_sections_against_cloudformation_quotas() {
+        let outputs: String = (0..201)
+            .map(|i| format!("  O{i}: {{Value: x}}\n"))
+            .collect();
+        let body = format!("Resources:\n  Q: {{Type: AWS::SQS::Queue}}\nOutputs:\n{outputs}");
+        let found = check(Path::new("t.yaml"), &body);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].message,
+            "the template has 201 Outputs; CloudFormation takes at most 200"
+        );
+        assert_eq!(found[0].at.map(|at| (at.line, at.column)), Some((3, 1)));
+    }
+
+    #[test]
+    fn a_long_name_and_a_long_description_are_refused() {
+        let body = format!(
+            "Description: {}\nResources:\n  {}: {{Type: AWS::SQS::Queue}}\n",
+            "d".repeat(1025),
+            "Q".repeat(256)
+        );
+        let found = check(Path::new("t.yaml"), &body);
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "the name in Resources is 256 characters; CloudFormation takes at most 255",
+                "the description is 1025 bytes; CloudFormation takes at most 1024",
+            ]
+        );
+    }
+
+    #[test]
+    fn locations_are_taken_out_of_serde_messages() {
+        assert_eq!(
+            strip_location("did not find expected ',' at line 5 column 1, while parsing a flow sequence at line 4 column 17"),
+            "did not find expected ',', while parsing a flow sequence"
+        );
+        assert_eq!(strip_location("value at line x"), "value at line x");
     }
 
     #[test]

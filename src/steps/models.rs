@@ -7,6 +7,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::aws::catalog::{suggest, Catalog};
+use crate::aws::error::CallError;
+use crate::aws::invoke::event_stream;
 use crate::aws::model::{ServiceModel, Shape, ShapeType};
 use crate::aws::validate::{validate_input, ValidationErrorKind};
 use crate::plan::models::{InputProblem, Models, UnknownOperation};
@@ -46,8 +48,21 @@ impl Models for CatalogModels {
                 known: suggest(service, &known),
             });
         };
-        if model.operation(operation).is_some() {
-            return Ok(());
+        if let Some(op) = model.operation(operation) {
+            // The client cannot read an event stream: refuse the step now, not at its run.
+            return match event_stream(&model, op) {
+                None => Ok(()),
+                Some((direction, member)) => Err(UnknownOperation {
+                    message: CallError::EventStream {
+                        service: service.to_string(),
+                        operation: operation.to_string(),
+                        direction,
+                        member,
+                    }
+                    .to_string(),
+                    known: Vec::new(),
+                }),
+            };
         }
         let known: Vec<String> = model.operation_names().map(str::to_string).collect();
         Err(UnknownOperation {

@@ -275,6 +275,36 @@ pub(crate) fn generic_error(response: &HttpResponse, request_id: Option<String>)
     }
 }
 
+/// The key botocore reads a union member the model does not know into.
+pub const UNKNOWN_MEMBER: &str = "SDK_UNKNOWN_MEMBER";
+
+/// When `shape` is a union and the one member set on the wire (`set`, by wire name) is not in
+/// the model, botocore's reading of it: `{"SDK_UNKNOWN_MEMBER": {"name": TAG}}`. A service
+/// may add union members before gapfill's models know them; this keeps the response usable.
+pub(crate) fn unknown_union_member<'a>(
+    shape: &Shape,
+    set: impl IntoIterator<Item = &'a str>,
+    known: &dyn Fn(&str) -> bool,
+) -> Option<Map<String, Value>> {
+    if !shape.union {
+        return None;
+    }
+    // JSON protocols may add `__type` to any structure; it is no member.
+    let set: Vec<&str> = set.into_iter().filter(|name| *name != "__type").collect();
+    let [tag] = set.as_slice() else {
+        return None;
+    };
+    if known(tag) {
+        return None;
+    }
+    let mut unknown = Map::new();
+    unknown.insert(
+        UNKNOWN_MEMBER.to_string(),
+        serde_json::json!({ "name": tag }),
+    );
+    Some(unknown)
+}
+
 /// An empty JSON object.
 pub(crate) fn empty_object() -> Value {
     Value::Object(Map::new())

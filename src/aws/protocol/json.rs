@@ -256,6 +256,21 @@ pub(crate) fn decode_structure_members(
     shape: &Shape,
     body: &Value,
 ) -> Map<String, Value> {
+    if let Value::Object(fields) = body {
+        let set = fields
+            .iter()
+            .filter(|(_, value)| !value.is_null())
+            .map(|(key, _)| key.as_str());
+        let known = |tag: &str| {
+            shape
+                .members
+                .iter()
+                .any(|(name, member)| wire_name(name, member) == tag)
+        };
+        if let Some(unknown) = common::unknown_union_member(shape, set, &known) {
+            return unknown;
+        }
+    }
     let mut decoded = Map::new();
     for (name, member) in &shape.members {
         if member.serialization.location.is_some() {

@@ -280,3 +280,68 @@ fn cbor_only_services_are_refused_clearly() {
         SerializeError::UnsupportedProtocol("smithy-rpc-v2-cbor")
     );
 }
+
+/// A model of `protocol` whose `GetThing` answers `{Thing: Value}`, `Value` a union of `Text`
+/// and `Number`: what botocore's unknown-union-member handling is checked on.
+fn union_model(protocol: &str) -> ServiceModel {
+    let metadata = match protocol {
+        "json" => json!({"protocol": "json", "jsonVersion": "1.1", "targetPrefix": "Things"}),
+        other => json!({"protocol": other, "apiVersion": "2020-01-01"}),
+    };
+    let mut output = json!({"shape": "GetThingOutput"});
+    if protocol == "query" {
+        output["resultWrapper"] = json!("GetThingResult");
+    }
+    model(
+        metadata,
+        json!({
+            "GetThingOutput": {"type": "structure", "members": {
+                "Thing": {"shape": "Value"}, "Name": {"shape": "S"}}},
+            "Value": {"type": "structure", "union": true, "members": {
+                "Text": {"shape": "S"}, "Number": {"shape": "I"}}},
+            "S": {"type": "string"},
+            "I": {"type": "integer"}
+        }),
+        json!({"name": "GetThing", "http": {"method": "POST", "requestUri": "/"},
+               "output": output}),
+    )
+}
+
+/// The body a service of `protocol` would answer `GetThing` with, `Thing` holding `inner`
+/// (written as XML elements or JSON members).
+fn union_body(protocol: &str, inner_xml: &str, inner_json: &str) -> String {
+    match protocol {
+        "json" | "rest-json" => format!(r#"{{"Name": "n", "Thing": {{{inner_json}}}}}"#),
+        "query" => format!(
+            "<GetThingResponse><GetThingResult><Name>n</Name><Thing>{inner_xml}</Thing></GetThingResult></GetThingResponse>"
+        ),
+        _ => format!("<GetThingResponse><Name>n</Name><Thing>{inner_xml}</Thing></GetThingResponse>"),
+    }
+}
+
+#[test]
+fn an_unknown_union_member_is_kept_as_botocore_keeps_it_in_every_protocol() {
+    for protocol in ["json", "rest-json", "rest-xml", "query", "ec2"] {
+        let model = union_model(protocol);
+        let op = model.operation("GetThing").unwrap();
+        let body = union_body(protocol, "<Colour>red</Colour>", r#""Colour": "red""#);
+        let output = parse_response(&model, op, &response(200, &[], &body))
+            .unwrap_or_else(|e| panic!("{protocol}: {e:?}"));
+        assert_eq!(
+            output,
+            json!({"Name": "n", "Thing": {"SDK_UNKNOWN_MEMBER": {"name": "Colour"}}}),
+            "{protocol}"
+        );
+        let body = union_body(
+            protocol,
+            "<Number>7</Number>",
+            r#""Number": 7, "__type": "x""#,
+        );
+        let output = parse_response(&model, op, &response(200, &[], &body)).unwrap();
+        assert_eq!(
+            output,
+            json!({"Name": "n", "Thing": {"Number": 7}}),
+            "{protocol}"
+        );
+    }
+}

@@ -117,6 +117,18 @@ pub fn decode_structure(
     shape: &Shape,
     node: Node<'_, '_>,
 ) -> Map<String, Value> {
+    let set: Vec<&str> = child_elements(node)
+        .map(|child| child.tag_name().name())
+        .collect();
+    let known = |tag: &str| {
+        shape
+            .members
+            .iter()
+            .any(|(name, member)| member_element_names(model, name, member).contains(&tag))
+    };
+    if let Some(unknown) = common::unknown_union_member(shape, set, &known) {
+        return unknown;
+    }
     let mut decoded = Map::new();
     for (name, member) in &shape.members {
         if matches!(
