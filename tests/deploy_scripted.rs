@@ -319,11 +319,14 @@ fn a_stack_left_in_rollback_complete_is_deleted_then_created() {
             )
             .on_stack(
                 "DescribeStackEvents",
-                "app",
+                &xml::stack_arn("app", 2),
                 vec![new_baseline, new_created],
             )
             .on_stack("DeleteStack", &old_id, vec![xml::delete_stack()])
-            .on("CreateChangeSet", vec![xml::create_change_set("app", "cs")])
+            .on(
+                "CreateChangeSet",
+                vec![xml::create_change_set_of(&xml::stack_arn("app", 2), "cs")],
+            )
             .on(
                 "DescribeChangeSet",
                 vec![xml::describe_change_set(
@@ -447,8 +450,12 @@ fn continue_update_rollback_recovers_the_stack_then_deploys() {
                     xml::describe_stacks(&[app_stack("UPDATE_COMPLETE")]),
                 ],
             )
-            .on_stack("DescribeStackEvents", &id, vec![stuck, recovered.clone()])
-            .on_stack("DescribeStackEvents", "app", vec![recovered, updated])
+            // Recovering, then the deploy: one stack, followed by its id throughout.
+            .on_stack(
+                "DescribeStackEvents",
+                &id,
+                vec![stuck, recovered.clone(), recovered, updated],
+            )
             .on(
                 "ContinueUpdateRollback",
                 vec![xml::continue_update_rollback()],
@@ -491,6 +498,7 @@ fn continue_update_rollback_recovers_the_stack_then_deploys() {
             "DescribeStackEvents",
             "DescribeStacks",
             "GetTemplate",
+            "ListChangeSets",
             "CreateChangeSet",
             "DescribeChangeSet",
             "DescribeStackEvents",
@@ -586,6 +594,19 @@ fn an_empty_change_set_is_no_changes_and_is_deleted() {
                     &project.read(APP_TEMPLATE).replace("  ", "    "),
                 )],
             )
+            // A deploy killed before it executed its change set left one behind; a plan and
+            // a person left theirs.
+            .on(
+                "ListChangeSets",
+                vec![xml::list_change_sets(
+                    "app",
+                    &[
+                        ("gapfill-20261201-101010-123", "AVAILABLE"),
+                        ("gapfill-plan-20261201-101010-123", "AVAILABLE"),
+                        ("by-hand", "AVAILABLE"),
+                    ],
+                )],
+            )
             .on("CreateChangeSet", vec![xml::create_change_set("app", "cs")])
             .on(
                 "DescribeChangeSet",
@@ -618,15 +639,26 @@ fn an_empty_change_set_is_no_changes_and_is_deleted() {
         strings(&[
             "DescribeStacks",
             "GetTemplate",
+            "ListChangeSets",
+            "DeleteChangeSet",
             "CreateChangeSet",
             "DescribeChangeSet",
             "DeleteChangeSet",
         ])
     );
-    let requests = responder.requests();
+    let deleted: Vec<String> = responder
+        .requests()
+        .iter()
+        .filter(|request| request.action == "DeleteChangeSet")
+        .filter_map(|request| request.param("ChangeSetName").map(str::to_string))
+        .collect();
     assert_eq!(
-        only(&requests, "DeleteChangeSet").param("ChangeSetName"),
-        Some(xml::change_set_arn("cs").as_str())
+        deleted,
+        [
+            xml::change_set_arn("gapfill-20261201-101010-123"),
+            xml::change_set_arn("cs")
+        ],
+        "the deploy's leftover and its own empty change set; not the plan's, not the person's"
     );
     let outputs: serde_json::Value =
         serde_json::from_str(&project.read("outputs.json")).expect("outputs file is JSON");
@@ -668,12 +700,12 @@ fn a_stack_already_in_progress_is_waited_out_then_deployed() {
                     xml::describe_stacks(&[app_stack("UPDATE_COMPLETE")]),
                 ],
             )
+            // Waiting, then the deploy: one stack, followed by its id throughout.
             .on_stack(
                 "DescribeStackEvents",
                 &id,
-                vec![busy, still_busy, settled.clone()],
+                vec![busy, still_busy, settled.clone(), settled, deployed],
             )
-            .on_stack("DescribeStackEvents", "app", vec![settled, deployed])
             .on("CreateChangeSet", vec![xml::create_change_set("app", "cs")])
             .on(
                 "DescribeChangeSet",
@@ -711,6 +743,7 @@ fn a_stack_already_in_progress_is_waited_out_then_deployed() {
             "DescribeStackEvents",
             "DescribeStackEvents",
             "DescribeStacks",
+            "ListChangeSets",
             "CreateChangeSet",
             "DescribeChangeSet",
             "DescribeStackEvents",
@@ -1082,6 +1115,7 @@ fn a_no_echo_parameter_always_gets_a_change_set() {
         responder.actions(),
         strings(&[
             "DescribeStacks",
+            "ListChangeSets",
             "CreateChangeSet",
             "DescribeChangeSet",
             "DeleteChangeSet",
@@ -1217,11 +1251,14 @@ fn a_stack_left_in_review_is_deleted_then_created() {
             )
             .on_stack(
                 "DescribeStackEvents",
-                "app",
+                &xml::stack_arn("app", 2),
                 vec![new_baseline, new_created],
             )
             .on_stack("DeleteStack", &old_id, vec![xml::delete_stack()])
-            .on("CreateChangeSet", vec![xml::create_change_set("app", "cs")])
+            .on(
+                "CreateChangeSet",
+                vec![xml::create_change_set_of(&xml::stack_arn("app", 2), "cs")],
+            )
             .on(
                 "DescribeChangeSet",
                 vec![xml::describe_change_set(

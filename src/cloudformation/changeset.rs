@@ -21,6 +21,7 @@ pub enum ChangeSetState {
 #[derive(Debug, Clone)]
 pub struct ChangeSetRequest<'a> {
     pub stack: &'a str,
+    /// Unique per request: a retried request whose first answer was lost is recognised by it.
     pub name: &'a str,
     pub create: bool,
     pub template_body: Option<&'a str>,
@@ -30,18 +31,68 @@ pub struct ChangeSetRequest<'a> {
     pub capabilities: &'a [String],
 }
 
+/// Whether CloudFormation refused a request because what it creates exists already.
+fn is_already_exists(error: &CfnError) -> bool {
+    matches!(
+        error.code.as_str(),
+        "AlreadyExistsException" | "AlreadyExists"
+    )
+}
+
 /// Whether a change set's failure reason (or a refused CreateChangeSet's message) means there
 /// was nothing to change: CloudFormation says so in one of two ways.
 pub fn is_empty_change_set(reason: &str) -> bool {
     reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
 }
 
+/// A change set CloudFormation has accepted, and the stack it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedChangeSet {
+    /// The change set's ARN.
+    pub id: String,
+    /// The stack's ARN: a new stack's is known only from here, and only it names this stack
+    /// for sure (a name can be reused once a stack is deleted).
+    pub stack_id: String,
+}
+
+/// A token for CreateChangeSet's `ClientToken` (a letter first, then letters, digits, `-`).
+fn client_token(change_set_name: &str) -> String {
+    let mut token: String = change_set_name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .take(128)
+        .collect();
+    if !token.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        token.insert(0, 't');
+        token.truncate(128);
+    }
+    token
+}
+
 impl Cfn {
-    /// Creates a change set; returns its id.
+    /// Creates a change set. The request carries a client token, so a retry of a request
+    /// whose answer was lost is the same request; an endpoint that answers the retry with
+    /// AlreadyExists for this (unique) name has created it, and is asked which it is.
     pub async fn create_change_set(
         &self,
         request: &ChangeSetRequest<'_>,
-    ) -> Result<String, CfnError> {
+    ) -> Result<CreatedChangeSet, CfnError> {
+        match self.send_create_change_set(request).await {
+            Err(error) if is_already_exists(&error) => {
+                debug!(
+                    stack = request.stack,
+                    "CreateChangeSet: created by an earlier attempt"
+                );
+                self.change_set_ids(request.stack, request.name).await
+            }
+            result => result,
+        }
+    }
+
+    async fn send_create_change_set(
+        &self,
+        request: &ChangeSetRequest<'_>,
+    ) -> Result<CreatedChangeSet, CfnError> {
         debug!(stack = request.stack, "CreateChangeSet");
         self.forget_first_look();
         let kind = if request.create {
@@ -81,10 +132,45 @@ impl Cfn {
             .set_tags(Some(tags))
             .set_capabilities(Some(capabilities))
             .description("gapfill deploy")
+            .client_token(client_token(request.name))
             .send()
             .await
             .map_err(|error| api_error("CreateChangeSet", error))?;
-        Ok(output.id().unwrap_or(request.name).to_string())
+        match (output.id(), output.stack_id()) {
+            (Some(id), Some(stack_id)) => Ok(CreatedChangeSet {
+                id: id.to_string(),
+                stack_id: stack_id.to_string(),
+            }),
+            _ => self.change_set_ids(request.stack, request.name).await,
+        }
+    }
+
+    /// The ARNs of the change set `name` of `stack` and of its stack.
+    async fn change_set_ids(&self, stack: &str, name: &str) -> Result<CreatedChangeSet, CfnError> {
+        debug!(stack = stack, "DescribeChangeSet (ids)");
+        let output = self
+            .client
+            .describe_change_set()
+            .stack_name(stack)
+            .change_set_name(name)
+            .send()
+            .await
+            .map_err(|error| api_error("DescribeChangeSet", error))?;
+        let missing = |what: &str| CfnError {
+            operation: "DescribeChangeSet",
+            code: String::new(),
+            message: format!("the answer about change set {name} has no {what}"),
+        };
+        Ok(CreatedChangeSet {
+            id: output
+                .change_set_id()
+                .ok_or_else(|| missing("ChangeSetId"))?
+                .to_string(),
+            stack_id: output
+                .stack_id()
+                .ok_or_else(|| missing("StackId"))?
+                .to_string(),
+        })
     }
 
     /// The change set's state (all pages of changes once it is ready).
@@ -217,6 +303,44 @@ impl Cfn {
     }
 }
 
+/// A change set as ListChangeSets shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSetSummary {
+    pub name: String,
+    pub id: String,
+    pub stack_id: String,
+    pub execution_status: String,
+}
+
+impl Cfn {
+    /// The change sets of `stack` (a name or an ARN), every page.
+    pub async fn change_sets(&self, stack: &str) -> Result<Vec<ChangeSetSummary>, CfnError> {
+        debug!(stack = stack, "ListChangeSets");
+        let mut pages = self
+            .client
+            .list_change_sets()
+            .stack_name(stack)
+            .into_paginator()
+            .send();
+        let mut found = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| api_error("ListChangeSets", error))?;
+            found.extend(page.summaries().iter().map(|summary| {
+                ChangeSetSummary {
+                    name: summary.change_set_name().unwrap_or_default().to_string(),
+                    id: summary.change_set_id().unwrap_or_default().to_string(),
+                    stack_id: summary.stack_id().unwrap_or_default().to_string(),
+                    execution_status: summary
+                        .execution_status()
+                        .map(|status| status.as_str().to_string())
+                        .unwrap_or_default(),
+                }
+            }));
+        }
+        Ok(found)
+    }
+}
+
 /// One property-level change: `Properties.VisibilityTimeout: 30 -> 120 (replacement: Never)`;
 /// `None` for details that are not about a property.
 fn detail_text(detail: &aws_sdk_cloudformation::types::ResourceChangeDetail) -> Option<String> {
@@ -246,6 +370,16 @@ fn detail_text(detail: &aws_sdk_cloudformation::types::ResourceChangeDetail) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_tokens_are_valid_for_any_change_set_name() {
+        assert_eq!(
+            client_token("gapfill-20261202-051500-123"),
+            "gapfill-20261202-051500-123"
+        );
+        assert_eq!(client_token("1st_set"), "t1st-set");
+        assert_eq!(client_token(&"x".repeat(200)).len(), 128);
+    }
 
     #[test]
     fn recognises_both_ways_of_saying_nothing_changes() {

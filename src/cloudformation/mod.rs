@@ -14,7 +14,9 @@ pub mod retries;
 pub mod stack_events;
 pub mod status;
 
-pub use changeset::{is_empty_change_set, ChangeSetRequest, ChangeSetState};
+pub use changeset::{
+    is_empty_change_set, ChangeSetRequest, ChangeSetState, ChangeSetSummary, CreatedChangeSet,
+};
 pub use client::{Cfn, CfnError, DeployedStack};
 pub use contact::ContactError;
 pub use drift::Detection;

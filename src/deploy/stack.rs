@@ -12,10 +12,12 @@ use indexmap::IndexMap;
 use super::artifacts::ArtifactStore;
 use super::compare::matches_deployed;
 use super::poll::PollPolicy;
-use super::settle::rollback_hint;
+use super::settle::{rollback_hint, DEPLOY_CHANGE_SET_PREFIX};
 use super::watch::WatchEnd;
 use crate::cloudformation::retries::reporting_retries;
-use crate::cloudformation::{is_empty_change_set, Cfn, CfnError, ChangeSetRequest, ChangeSetState};
+use crate::cloudformation::{
+    is_empty_change_set, Cfn, CfnError, ChangeSetRequest, ChangeSetState, CreatedChangeSet,
+};
 use crate::events::{EventSink, NodeId, RunEventKind, StackOutcome};
 use crate::plan::saved::{SavedAction, SavedPlan, SavedStack};
 use crate::plan::INLINE_TEMPLATE_LIMIT;
@@ -139,7 +141,10 @@ impl StackDeploy {
         }
         let create = existing.is_none();
         let template_url = self.template_url(input).await?;
-        let change_set_name = format!("gapfill-{}", Utc::now().format("%Y%m%d-%H%M%S-%3f"));
+        let change_set_name = format!(
+            "{DEPLOY_CHANGE_SET_PREFIX}{}",
+            Utc::now().format("%Y%m%d-%H%M%S-%3f")
+        );
         let request = ChangeSetRequest {
             stack: &input.name,
             name: &change_set_name,
@@ -152,6 +157,8 @@ impl StackDeploy {
             tags: &input.tags,
             capabilities: &input.capabilities,
         };
+        self.clean_up_change_sets(&input.name, existing.as_ref())
+            .await;
         let change_set = match self.cfn.create_change_set(&request).await {
             Ok(change_set) => change_set,
             // Some endpoints refuse an unchanged request at once instead of failing the change
@@ -168,12 +175,14 @@ impl StackDeploy {
             Err(error) => return Err(error.into()),
         };
         let changes = match self
-            .wait_for_change_set(&input.name, &change_set, started)
+            .wait_for_change_set(&input.name, &change_set.id, started)
             .await?
         {
             ChangeSetState::Ready(changes) => changes,
             ChangeSetState::Failed(reason) if is_empty_change_set(&reason) => {
-                self.cfn.delete_change_set(&input.name, &change_set).await?;
+                self.cfn
+                    .delete_change_set(&change_set.stack_id, &change_set.id)
+                    .await?;
                 let outputs = existing.map(|stack| stack.outputs).unwrap_or_default();
                 return Ok(StackResult {
                     outcome: StackOutcome::Unchanged { fast: false },
@@ -188,7 +197,7 @@ impl StackDeploy {
                 };
                 return Err(Failure::new(
                     format!("change set failed: {reason}"),
-                    Some("fix the template or parameters and deploy again; the failed change set is kept for inspection".into()),
+                    Some("fix the template or parameters and deploy again; the failed change set is kept for inspection until the next deploy".into()),
                 ));
             }
             ChangeSetState::Pending => {
@@ -204,27 +213,27 @@ impl StackDeploy {
     }
 
     /// Executes a ready change set, watches the stack to its end and reports the outcome.
+    /// The stack is followed by its id from here on: its name could name another stack.
     async fn execute(
         &self,
         input: &StackInput,
-        change_set: &str,
+        change_set: &CreatedChangeSet,
         create: bool,
         started: Instant,
     ) -> Result<StackResult, Failure> {
+        let stack_id = change_set.stack_id.as_str();
         // Events before this point (REVIEW_IN_PROGRESS of a new stack, an old stack's history)
         // are not this deploy's.
-        let baseline = self.cfn.newest_event(&input.name).await?;
+        let baseline = self.cfn.newest_event(stack_id).await?;
         let token = uuid::Uuid::new_v4().to_string();
         self.cfn
-            .execute_change_set(&input.name, change_set, &token)
+            .execute_change_set(stack_id, &change_set.id, &token)
             .await?;
         self.sink.emit(RunEventKind::StackExecuting {
             stack: input.name.clone(),
         });
-        let end = self
-            .watch(&input.name, &input.name, baseline, started)
-            .await?;
-        self.finish(input, create, end).await
+        let end = self.watch(&input.name, stack_id, baseline, started).await?;
+        self.finish(input, stack_id, create, end).await
     }
 
     /// Executes the change set a reviewed plan kept (checked before the run started: it
@@ -248,17 +257,30 @@ impl StackDeploy {
         };
         let started = Instant::now();
         let create = saved.action == SavedAction::Create;
-        if let ChangeSetState::Ready(changes) = self.cfn.change_set(&input.name, change_set).await?
+        let Some(stack) = self.cfn.describe(&input.name).await? else {
+            return Err(Failure::new(
+                "the stack of the reviewed change set no longer exists",
+                Some(
+                    "plan again (`gapfill plan --save FILE`), review, then deploy that plan".into(),
+                ),
+            ));
+        };
+        let change_set = CreatedChangeSet {
+            id: change_set.clone(),
+            stack_id: stack.stack_id,
+        };
+        if let ChangeSetState::Ready(changes) =
+            self.cfn.change_set(&input.name, &change_set.id).await?
         {
             // The ARN reads `...:changeSet/NAME/ID`: its name is what people reviewed.
-            let name = change_set.split('/').nth(1).unwrap_or(change_set);
+            let name = change_set.id.split('/').nth(1).unwrap_or(&change_set.id);
             self.sink.emit(RunEventKind::ChangeSetCreated {
                 stack: input.name.clone(),
                 change_set: name.to_string(),
                 changes,
             });
         }
-        self.execute(input, change_set, create, started).await
+        self.execute(input, &change_set, create, started).await
     }
 
     /// Uploads a template over the inline limit; `None` when it can be sent inline.
@@ -283,12 +305,13 @@ impl StackDeploy {
     async fn finish(
         &self,
         input: &StackInput,
+        stack_id: &str,
         create: bool,
         end: WatchEnd,
     ) -> Result<StackResult, Failure> {
         let deployed = self
             .cfn
-            .describe(&input.name)
+            .describe(stack_id)
             .await?
             .ok_or_else(|| Failure::new("the stack disappeared while deploying", None))?;
         let outcome = match (deployed.status.as_str(), create) {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::poll::PollPolicy;
 use super::stack::{Failure, StackDeploy};
-use crate::cloudformation::status;
+use crate::cloudformation::status::{self, Category};
 use crate::cloudformation::ChangeSetState;
 use crate::events::{ResourceEvent, RunEventKind};
 
@@ -99,6 +99,9 @@ impl StackDeploy {
                             first_failure,
                         });
                     }
+                    if status::category(&stack.status) == Category::Review {
+                        return Err(not_running(&stack.status));
+                    }
                 }
             }
             self.check_deadline(name, started, &format!("the stack (still {last_status})"))?;
@@ -123,6 +126,14 @@ impl StackDeploy {
             )),
         ))
     }
+}
+
+/// A stack in review runs no operation: waiting on it would wait forever.
+fn not_running(status: &str) -> Failure {
+    Failure::new(
+        format!("the stack is in {status}: no operation is running on it (its change set was not executed)"),
+        Some("deploy again: gapfill deletes a stack left in review and creates it".into()),
+    )
 }
 
 /// A failed resource that caused the failure, not the noise that follows it.

@@ -119,7 +119,7 @@ impl StackPreview {
             capabilities: &input.capabilities,
         };
         let id = match self.cfn.create_change_set(&request).await {
-            Ok(id) => id,
+            Ok(created) => created.id,
             Err(error)
                 if error.code == "ValidationError" && is_empty_change_set(&error.message) =>
             {

@@ -307,14 +307,36 @@ impl EventLog {
     }
 }
 
-/// CreateChangeSet's answer.
+/// CreateChangeSet's answer, for the first stack of the name.
 pub fn create_change_set(stack: &str, change_set: &str) -> Reply {
+    create_change_set_of(&stack_arn(stack, 1), change_set)
+}
+
+/// CreateChangeSet's answer for the stack `stack_id`.
+pub fn create_change_set_of(stack_id: &str, change_set: &str) -> Reply {
     let inner = format!(
         "{}{}",
         element("Id", &change_set_arn(change_set)),
-        element("StackId", &stack_arn(stack, 1))
+        element("StackId", stack_id)
     );
     ok("CreateChangeSet", Some(&inner))
+}
+
+/// ListChangeSets's answer: the change sets of `stack`, as (name, execution status).
+pub fn list_change_sets(stack: &str, change_sets: &[(&str, &str)]) -> Reply {
+    let mut xml = String::from("<Summaries>");
+    for (name, execution) in change_sets {
+        xml += "<member>";
+        xml += &element("ChangeSetName", name);
+        xml += &element("ChangeSetId", &change_set_arn(name));
+        xml += &element("StackId", &stack_arn(stack, 1));
+        xml += &element("StackName", stack);
+        xml += &element("ExecutionStatus", execution);
+        xml += &element("Status", "CREATE_COMPLETE");
+        xml += "</member>";
+    }
+    xml += "</Summaries>";
+    ok("ListChangeSets", Some(&xml))
 }
 
 /// One resource change: (action, logical id, resource type, replacement).
