@@ -55,14 +55,50 @@ fn describe(stack: &Value) -> Value {
     json!({
         "status": stack["StackStatus"],
         "parameters": pairs(&stack["Parameters"], "ParameterKey", "ParameterValue"),
-        "outputs": pairs(&stack["Outputs"], "OutputKey", "OutputValue"),
+        "outputs": pairs(&stack["Outputs"], "OutputKey", "OutputValue")
+            .into_iter()
+            .map(|(key, value)| (key, generated_suffix_hidden(value)))
+            .collect::<BTreeMap<_, _>>(),
         "tags": pairs(&stack["Tags"], "Key", "Value"),
     })
 }
 
-/// The names of `gapfill-*` change sets of `stack` that were never executed: what a run left
-/// behind.
+/// A name CloudFormation generated (`STACK-LogicalId-RANDOM12CHR`) with its random part
+/// written `<generated>`: two clean runs differ there.
+fn generated_suffix_hidden(value: Value) -> Value {
+    let Some(text) = value.as_str() else {
+        return value;
+    };
+    match text.rsplit_once('-') {
+        Some((stem, suffix))
+            if suffix.len() == 12
+                && suffix.chars().any(|c| c.is_ascii_uppercase())
+                && suffix
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) =>
+        {
+            Value::String(format!("{stem}-<generated>"))
+        }
+        _ => value,
+    }
+}
+
+/// The names of `gapfill-*` change sets of the live stack(s) named `stack` that were never
+/// executed: what a run left behind.
 pub fn pending_change_sets(project: &TempProject, endpoint: &str, stack: &str) -> Vec<String> {
+    let described = call(
+        project,
+        endpoint,
+        "cloudformation:DescribeStacks",
+        json!({}),
+    );
+    let live: Vec<Value> = described["Stacks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["StackName"] == stack && s["StackStatus"] != "DELETE_COMPLETE")
+        .map(|s| s["StackId"].clone())
+        .collect();
     let listed = call(
         project,
         endpoint,
@@ -74,9 +110,11 @@ pub fn pending_change_sets(project: &TempProject, endpoint: &str, stack: &str) -
         .into_iter()
         .flatten()
         .filter(|summary| {
-            summary["ChangeSetName"]
-                .as_str()
-                .is_some_and(|name| name.starts_with("gapfill-"))
+            // Only the live stack's: a deleted stack's change sets went with it.
+            live.contains(&summary["StackId"])
+                && summary["ChangeSetName"]
+                    .as_str()
+                    .is_some_and(|name| name.starts_with("gapfill-"))
                 && summary["ExecutionStatus"] != "EXECUTE_COMPLETE"
         })
         .map(|summary| {

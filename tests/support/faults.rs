@@ -78,6 +78,8 @@ pub struct FaultPlan {
     pub seed: u64,
     pub rate: f64,
     pub mix: Vec<(Fault, u32)>,
+    /// Only these request indexes may get a fault (all when `None`).
+    pub indexes: Option<std::ops::Range<u64>>,
 }
 
 impl FaultPlan {
@@ -95,7 +97,12 @@ impl FaultPlan {
                 (fault, weight)
             })
             .collect();
-        FaultPlan { seed, rate, mix }
+        FaultPlan {
+            seed,
+            rate,
+            mix,
+            indexes: None,
+        }
     }
 
     /// No fault at all: a plain forwarding proxy that logs.
@@ -104,6 +111,7 @@ impl FaultPlan {
             seed: 0,
             rate: 0.0,
             mix: Vec::new(),
+            indexes: None,
         }
     }
 
@@ -113,12 +121,28 @@ impl FaultPlan {
             seed: 0,
             rate: 1.0,
             mix: vec![(fault, 1)],
+            indexes: None,
+        }
+    }
+
+    /// Request number `index` alone gets `fault`.
+    pub fn only(index: u64, fault: Fault) -> FaultPlan {
+        FaultPlan {
+            indexes: Some(index..index + 1),
+            ..FaultPlan::always(fault)
         }
     }
 
     /// The fault for request number `index`, the same for the same seed every time.
     pub fn fault_for(&self, index: u64) -> Option<Fault> {
         let total: u32 = self.mix.iter().map(|(_, weight)| weight).sum();
+        if self
+            .indexes
+            .as_ref()
+            .is_some_and(|indexes| !indexes.contains(&index))
+        {
+            return None;
+        }
         if total == 0 || unit(self.roll(index, 1)) >= self.rate {
             return None;
         }
@@ -222,6 +246,33 @@ type Matcher = Box<dyn Fn(&Request) -> bool + Send>;
 struct Hold {
     matcher: Matcher,
     reached: mpsc::Sender<LogEntry>,
+    release: mpsc::Receiver<()>,
+}
+
+/// A held request, for the test that asked for it: when it was applied, and a way to let its
+/// answer go after all.
+pub struct Held {
+    reached: mpsc::Receiver<LogEntry>,
+    release: mpsc::Sender<()>,
+}
+
+impl Held {
+    /// Waits until the server has applied the held request; panics after `limit`.
+    pub fn wait(&self, limit: Duration) -> LogEntry {
+        self.reached
+            .recv_timeout(limit)
+            .unwrap_or_else(|_| panic!("the held request did not come within {limit:?}"))
+    }
+
+    /// Whether the held request has come, without waiting.
+    pub fn try_wait(&self) -> Option<LogEntry> {
+        self.reached.try_recv().ok()
+    }
+
+    /// Sends the held answer to the client after all.
+    pub fn release(&self) {
+        let _ = self.release.send(());
+    }
 }
 
 /// What the connection threads share.
@@ -316,18 +367,21 @@ impl FaultProxy {
     }
 
     /// The first request from now on that `matcher` accepts is forwarded (the server applies
-    /// it), then held: its answer is never sent. The returned receiver gets its log entry the
-    /// moment the server has answered it.
-    pub fn hold_after(
-        &self,
-        matcher: impl Fn(&Request) -> bool + Send + 'static,
-    ) -> mpsc::Receiver<LogEntry> {
-        let (reached, receiver) = mpsc::channel();
+    /// it), then held: its answer is not sent unless [`Held::release`] says so (the client
+    /// waits until it is killed, or the proxy stops). [`Held::wait`] returns the moment the
+    /// server has answered it.
+    pub fn hold_after(&self, matcher: impl Fn(&Request) -> bool + Send + 'static) -> Held {
+        let (reached, reached_receiver) = mpsc::channel();
+        let (release_sender, release) = mpsc::channel();
         self.shared.holds.lock().expect("holds lock").push(Hold {
             matcher: Box::new(matcher),
             reached,
+            release,
         });
-        receiver
+        Held {
+            reached: reached_receiver,
+            release: release_sender,
+        }
     }
 }
 
@@ -408,43 +462,75 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
     let hold = take_hold(shared, &entry.request);
     let fault = if hold.is_some() { None } else { fault };
     entry.fault = fault;
-    let outcome = answer(&mut stream, shared, &incoming, &mut entry, fault, hold);
+    let held = answer(
+        &mut stream,
+        shared,
+        &incoming,
+        &mut entry,
+        fault,
+        hold.is_some(),
+    );
+    // Logged before the connection closes, so a client that saw it close finds it logged.
     shared.log.lock().expect("log lock").push(entry.clone());
-    if let Some(reached) = outcome {
+    if matches!(
+        fault,
+        Some(Fault::ResetBefore | Fault::ResetAfter | Fault::Truncated)
+    ) {
+        close_unanswered(&stream);
+    }
+    if let (Some(answer), Some((reached, release))) = (held, hold) {
         let _ = reached.send(entry);
-        // The answer is never sent (the connection stays open): wait for the client to be
-        // killed or the proxy to stop.
-        while !shared.stopping.load(Ordering::SeqCst) {
-            std::thread::sleep(Duration::from_millis(20));
+        hold_until_released(&mut stream, shared, &answer, &release);
+    }
+}
+
+/// Keeps a held answer (and its connection) until the test releases it or the proxy stops.
+fn hold_until_released(
+    stream: &mut TcpStream,
+    shared: &Shared,
+    answer: &Answer,
+    release: &mpsc::Receiver<()>,
+) {
+    while !shared.stopping.load(Ordering::SeqCst) {
+        match release.recv_timeout(Duration::from_millis(20)) {
+            Ok(()) => {
+                let _ = write_answer(stream, answer, None);
+                return;
+            }
+            Err(_) => continue,
         }
     }
 }
 
+type HoldSignals = (mpsc::Sender<LogEntry>, mpsc::Receiver<()>);
+
 /// The first hold that matches `request`, removed.
-fn take_hold(shared: &Shared, request: &Request) -> Option<mpsc::Sender<LogEntry>> {
+fn take_hold(shared: &Shared, request: &Request) -> Option<HoldSignals> {
     let mut holds = shared.holds.lock().expect("holds lock");
     let position = holds.iter().position(|hold| (hold.matcher)(request))?;
-    Some(holds.remove(position).reached)
+    let hold = holds.remove(position);
+    Some((hold.reached, hold.release))
 }
 
-/// Answers (or does not) as `fault` says; returns the hold to tell when the request is held.
+/// Answers (or does not) as `fault` says; a held request is only forwarded, and its answer
+/// returned to be sent later.
 fn answer(
     stream: &mut TcpStream,
     shared: &Shared,
     incoming: &Incoming,
     entry: &mut LogEntry,
     fault: Option<Fault>,
-    hold: Option<mpsc::Sender<LogEntry>>,
-) -> Option<mpsc::Sender<LogEntry>> {
+    hold: bool,
+) -> Option<Answer> {
     let forward = |entry: &mut LogEntry| {
         let answer = shared.runtime.block_on(forward(shared, incoming));
         entry.upstream_status = Some(answer.status);
         answer
     };
-    if hold.is_some() {
-        forward(entry);
+    if hold {
+        let answer = forward(entry);
         entry.held = true;
-        return hold;
+        return Some(answer);
     }
     match fault {
         None => {
@@ -475,10 +561,10 @@ fn answer(
             );
             let _ = write_answer(stream, &answer, None);
         }
-        Some(Fault::ResetBefore) => close_unanswered(stream),
+        // Closed by the caller once logged.
+        Some(Fault::ResetBefore) => {}
         Some(Fault::ResetAfter) => {
             forward(entry);
-            close_unanswered(stream);
         }
         Some(Fault::Latency) => {
             let pause = shared.plan.lock().expect("plan lock").latency(entry.index);
@@ -493,7 +579,6 @@ fn answer(
         Some(Fault::Truncated) => {
             let answer = forward(entry);
             let _ = write_answer(stream, &answer, Some(Delivery::Truncate));
-            close_unanswered(stream);
         }
     }
     None
