@@ -65,14 +65,22 @@ fn clean_state() -> &'static Value {
 #[derive(Default)]
 struct Kills {
     kills: usize,
+    reruns: usize,
     converged: usize,
 }
 
 impl Kills {
+    /// One run stopped, one rerun that converged.
+    fn one(&mut self) {
+        self.kills += 1;
+        self.reruns += 1;
+        self.converged += 1;
+    }
+
     fn report(&self, what: &str) {
         eprintln!(
-            "reliability: suite={what} kills={} reruns_converged={}",
-            self.kills, self.converged
+            "reliability: suite={what} kills={} reruns={} reruns_converged={}",
+            self.kills, self.reruns, self.converged
         );
     }
 }
@@ -164,8 +172,7 @@ fn killed_at_named_moments_a_rerun_converges_and_cleans_up_its_change_sets() {
             );
         },
     );
-    kills.kills += 1;
-    kills.converged += 1;
+    kills.one();
 
     // An execution in flight.
     kill_at(
@@ -173,8 +180,7 @@ fn killed_at_named_moments_a_rerun_converges_and_cleans_up_its_change_sets() {
         is_action("ExecuteChangeSet", "catalog-ingest"),
         |_, _| {},
     );
-    kills.kills += 1;
-    kills.converged += 1;
+    kills.one();
 
     // A step between its apply and its verify read: the write happened, gapfill never saw it.
     kill_at(
@@ -190,8 +196,7 @@ fn killed_at_named_moments_a_rerun_converges_and_cleans_up_its_change_sets() {
             assert_eq!(concurrency["ReservedConcurrentExecutions"], 5, "applied");
         },
     );
-    kills.kills += 1;
-    kills.converged += 1;
+    kills.one();
     kills.report("kills-named");
 }
 
@@ -236,6 +241,7 @@ fn change_sets_left_by_killed_runs_never_accumulate() {
     );
     Kills {
         kills: 3,
+        reruns: 1,
         converged: 1,
     }
     .report("kills-accumulate");
@@ -272,8 +278,7 @@ fn killed_at_seeded_random_moments_a_rerun_converges() {
             moment,
             |_, _| {},
         );
-        kills.kills += 1;
-        kills.converged += 1;
+        kills.one();
     }
     kills.report("kills-random");
 }
@@ -346,6 +351,9 @@ fn sigint_during_an_execution_stops_with_a_summary_and_no_new_call() {
     let _turn = one_at_a_time();
     let (output, after) = signal_at("INT", is_action("ExecuteChangeSet", "catalog-data"));
     assert_stopped_and_summarised("INT", &output, &after);
+    let mut kills = Kills::default();
+    kills.one();
+    kills.report("sigint");
 }
 
 #[test]
@@ -353,6 +361,9 @@ fn sigterm_during_a_change_set_stops_like_sigint() {
     let _turn = one_at_a_time();
     let (output, after) = signal_at("TERM", is_action("CreateChangeSet", "catalog-ingest"));
     assert_stopped_and_summarised("TERM", &output, &after);
+    let mut kills = Kills::default();
+    kills.one();
+    kills.report("sigterm");
 }
 
 #[test]
@@ -402,11 +413,6 @@ fn two_deploys_at_once_corrupt_nothing() {
         clean_state(),
         "{first}\n{second}"
     );
-    Kills {
-        kills: 0,
-        converged: 1,
-    }
-    .report("concurrent-deploys");
 }
 
 #[test]
