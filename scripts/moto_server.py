@@ -10,6 +10,14 @@ Real CloudFormation does both. This launcher corrects them inside moto, where th
 started, so gapfill's product code never needs to know which endpoint it talks to. Re-check
 when moving the moto version.
 
+It also keeps one live stack per name, as AWS does: moto's CreateChangeSet of type CREATE makes a
+new stack every time (a retried request leaves two stacks of one name), and CreateStack's
+AlreadyExistsException lacks AWS's brackets. Here a CREATE change set for a name whose live
+stack is in REVIEW_IN_PROGRESS joins that stack; a change set name already on the stack is
+AlreadyExistsException "ChangeSet [NAME] already exists"; a live stack in any other state is
+ValidationError "Stack [NAME] already exists and cannot be created again with the changeSet
+[CS]."
+
 It also makes CloudFormation actions moto does not implement (the drift APIs,
 ContinueUpdateRollback, ...) answer as an AWS endpoint without them would: an AWS-shaped
 error, HTTP 501 `NotImplemented`, instead of moto's HTML page with HTTP 500, which clients
@@ -67,6 +75,73 @@ def _create_change_set(self):
 
 
 cfn_responses.CloudFormationResponse.create_change_set = _create_change_set
+
+
+def _live_stack(backend, stack_name):
+    for stack in backend.stacks.values():
+        if stack.name == stack_name or stack.stack_id == stack_name:
+            return stack
+    return None
+
+
+def _change_set_exists(backend, stack, change_set_name):
+    return any(
+        change_set.stack_id == stack.stack_id and change_set.change_set_name == change_set_name
+        for change_set in backend.change_sets.values()
+    )
+
+
+_original_backend_create_change_set = cfn.CloudFormationBackend.create_change_set
+
+
+def _backend_create_change_set(self, stack_name, change_set_name, template, parameters, description, change_set_type, **kwargs):
+    cfn_utils.validate_create_change_set(change_set_name)
+    stack = _live_stack(self, stack_name)
+    if stack is not None and _change_set_exists(self, stack, change_set_name):
+        raise cfn.AlreadyExistsException(f"ChangeSet [{change_set_name}] already exists")
+    if change_set_type == "UPDATE" or stack is None:
+        return _original_backend_create_change_set(
+            self, stack_name, change_set_name, template, parameters, description, change_set_type, **kwargs
+        )
+    if stack.status != "REVIEW_IN_PROGRESS":
+        raise cfn.ValidationError(
+            stack_name,
+            message=f"Stack [{stack_name}] already exists and cannot be created again with the changeSet [{change_set_name}].",
+        )
+    return _add_change_set(self, stack, change_set_name, template, parameters, description, change_set_type, **kwargs)
+
+
+def _add_change_set(backend, stack, change_set_name, template, parameters, description, change_set_type, **kwargs):
+    """A CREATE change set on the stack a previous one left in REVIEW_IN_PROGRESS."""
+    change_set_id = cfn_utils.generate_changeset_id(change_set_name, backend.region_name, backend.account_id)
+    change_set = cfn.ChangeSet(
+        change_set_type=change_set_type,
+        change_set_id=change_set_id,
+        change_set_name=change_set_name,
+        stack=stack,
+        template=template,
+        parameters=parameters,
+        description=description,
+        **kwargs,
+    )
+    change_set.status = "CREATE_COMPLETE"
+    change_set.execution_status = "AVAILABLE"
+    backend.change_sets[change_set_id] = change_set
+    return change_set_id, stack.stack_id
+
+
+cfn.CloudFormationBackend.create_change_set = _backend_create_change_set
+
+_original_create_stack = cfn.CloudFormationBackend.create_stack
+
+
+def _create_stack(self, name, *args, **kwargs):
+    if _live_stack(self, name) is not None:
+        raise cfn.AlreadyExistsException(f"Stack [{name}] already exists")
+    return _original_create_stack(self, name, *args, **kwargs)
+
+
+cfn.CloudFormationBackend.create_stack = _create_stack
 
 
 _original_get_stack_from_s3_url = cfn_utils.get_stack_from_s3_url

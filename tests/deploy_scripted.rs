@@ -1217,47 +1217,28 @@ fn a_stack_in_delete_failed_stops_with_the_remedy() {
 }
 
 #[test]
-fn a_stack_left_in_review_is_deleted_then_created() {
+fn a_stack_left_in_review_gets_a_new_create_change_set_and_is_never_deleted() {
     let project = TempProject::from_fixture("scripted-one");
-    let old_id = xml::stack_arn("app", 1);
-    let mut old = EventLog::generation("app", 1);
-    old.stack("REVIEW_IN_PROGRESS", Some("User Initiated"));
-    let old_baseline = old.page();
-    old.stack("DELETE_IN_PROGRESS", Some("User Initiated"))
-        .stack("DELETE_COMPLETE", None);
-    let old_deleted = old.page();
-    let mut new = EventLog::generation("app", 2);
-    new.stack("REVIEW_IN_PROGRESS", Some("User Initiated"));
-    let new_baseline = new.page();
-    new.stack("CREATE_IN_PROGRESS", Some("User Initiated"))
+    let id = xml::stack_arn("app", 1);
+    let mut log = EventLog::generation("app", 1);
+    log.stack("REVIEW_IN_PROGRESS", Some("User Initiated"));
+    let baseline = log.page();
+    log.stack("CREATE_IN_PROGRESS", Some("User Initiated"))
         .stack("CREATE_COMPLETE", None);
-    let new_created = new.page();
+    let created = log.page();
     let responder = Responder::start(
         Script::new()
             .on(
                 "DescribeStacks",
                 vec![
-                    xml::describe_stacks(&[Stack::new("app", "REVIEW_IN_PROGRESS").id(&old_id)]),
-                    xml::missing_stack("app"),
-                    xml::describe_stacks(&[
-                        app_stack("CREATE_COMPLETE").id(&xml::stack_arn("app", 2))
-                    ]),
+                    xml::describe_stacks(&[Stack::new("app", "REVIEW_IN_PROGRESS").id(&id)]),
+                    xml::describe_stacks(&[app_stack("CREATE_COMPLETE").id(&id)]),
                 ],
             )
-            .on_stack(
-                "DescribeStackEvents",
-                &old_id,
-                vec![old_baseline, old_deleted],
-            )
-            .on_stack(
-                "DescribeStackEvents",
-                &xml::stack_arn("app", 2),
-                vec![new_baseline, new_created],
-            )
-            .on_stack("DeleteStack", &old_id, vec![xml::delete_stack()])
+            .on_stack("DescribeStackEvents", &id, vec![baseline, created])
             .on(
                 "CreateChangeSet",
-                vec![xml::create_change_set_of(&xml::stack_arn("app", 2), "cs")],
+                vec![xml::create_change_set_of(&id, "cs")],
             )
             .on(
                 "DescribeChangeSet",
@@ -1277,19 +1258,26 @@ fn a_stack_left_in_review_is_deleted_then_created() {
     let lines = output.plain_lines(&["app"]);
     assert_eq!(
         lines[2],
-        "app: is REVIEW_IN_PROGRESS: deleting it (an earlier change set was never executed); it will be created again",
+        "app: is REVIEW_IN_PROGRESS: no change set of it was executed; creating it with a new one",
         "{output}"
     );
     assert!(lines.contains(&"app: created".to_string()), "{output}");
     assert_eq!(
-        responder.actions()[..5],
+        responder.actions(),
         strings(&[
             "DescribeStacks",
+            "CreateChangeSet",
+            "DescribeChangeSet",
             "DescribeStackEvents",
-            "DeleteStack",
+            "ExecuteChangeSet",
             "DescribeStackEvents",
             "DescribeStacks",
         ])
+    );
+    let requests = responder.requests();
+    assert_eq!(
+        only(&requests, "CreateChangeSet").param("ChangeSetType"),
+        Some("CREATE")
     );
 }
 
@@ -1346,9 +1334,11 @@ fn a_quiet_stack_gets_heartbeat_lines_and_still_finishes() {
     );
 }
 
-#[test]
-fn ctrl_c_stops_watching_says_what_happens_next_and_touches_nothing() {
-    let project = TempProject::from_fixture("scripted-one");
+/// Deploys `scripted-two` (`web` reads an output of `app`), sends `signal` once `app` is
+/// executing, and checks the run stops as a cancelled CI job must: no call after the watch,
+/// a summary saying what was and was not done, exit 1.
+fn interrupted_by(signal: &str) {
+    let project = TempProject::from_fixture("scripted-two");
     let mut log = EventLog::new("app");
     log.stack("REVIEW_IN_PROGRESS", Some("User Initiated"));
     let baseline = log.page();
@@ -1389,11 +1379,11 @@ fn ctrl_c_stops_watching_says_what_happens_next_and_touches_nothing() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let signal = std::process::Command::new("kill")
-        .args(["-INT", &running.id().to_string()])
+    let sent = std::process::Command::new("kill")
+        .args([signal, &running.id().to_string()])
         .status()
         .unwrap();
-    assert!(signal.success());
+    assert!(sent.success());
     let output = running.wait(std::time::Duration::from_secs(10));
 
     output.assert_code(1);
@@ -1407,6 +1397,17 @@ fn ctrl_c_stops_watching_says_what_happens_next_and_touches_nothing() {
             .contains("run `gapfill deploy` again to wait for them"),
         "{output}"
     );
+    let lines = output.plain_lines(&["app", "web"]);
+    for expected in [
+        "app: failed: interrupted before it finished: what AWS had already started goes on there",
+        "web: skipped: the run was interrupted before it started",
+        "done in <duration>: 0 created, 0 updated, 0 unchanged, 1 failed, 1 skipped",
+    ] {
+        assert!(
+            lines.contains(&expected.to_string()),
+            "{expected}\n{output}"
+        );
+    }
     let after: Vec<String> = responder
         .actions()
         .into_iter()
@@ -1417,5 +1418,76 @@ fn ctrl_c_stops_watching_says_what_happens_next_and_touches_nothing() {
             .iter()
             .all(|a| a == "ExecuteChangeSet" || a == "DescribeStackEvents"),
         "only watching after execute: {after:?}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_run_says_what_was_and_was_not_done_and_touches_nothing() {
+    interrupted_by("-INT");
+}
+
+#[test]
+fn a_ci_cancel_sigterm_stops_the_run_like_ctrl_c() {
+    interrupted_by("-TERM");
+}
+
+#[test]
+fn a_change_set_overtaken_by_another_deploy_fails_naming_the_operation_in_progress() {
+    let project = TempProject::from_fixture("scripted-one");
+    let mut log = EventLog::new("app");
+    log.stack("CREATE_COMPLETE", None);
+    let baseline = log.page();
+    let responder = Responder::start(
+        Script::new()
+            .on(
+                "DescribeStacks",
+                vec![
+                    xml::describe_stacks(&[
+                        Stack::new("app", "CREATE_COMPLETE").parameter("Env", "other")
+                    ]),
+                    // Another deploy executed its change set meanwhile.
+                    xml::describe_stacks(&[
+                        Stack::new("app", "UPDATE_IN_PROGRESS").parameter("Env", "other")
+                    ]),
+                ],
+            )
+            .on("CreateChangeSet", vec![xml::create_change_set("app", "cs")])
+            .on(
+                "DescribeChangeSet",
+                vec![xml::describe_change_set(
+                    "app",
+                    "CREATE_COMPLETE",
+                    None,
+                    &[("Modify", "Table", "AWS::DynamoDB::Table", Some("False"))],
+                )],
+            )
+            .on("DescribeStackEvents", vec![baseline])
+            .on(
+                "ExecuteChangeSet",
+                vec![xml::error(
+                    "InvalidChangeSetStatus",
+                    "ChangeSet [cs] cannot be executed in its current status of [OBSOLETE]",
+                )],
+            ),
+    );
+
+    let output = deploy(&project, &responder, &[]);
+
+    output.assert_code(1);
+    let lines = output.plain_lines(&["app"]);
+    assert!(
+        lines.contains(&"app: failed: another operation is changing the stack (UPDATE_IN_PROGRESS), started after this deploy's change set was made: ExecuteChangeSet failed: InvalidChangeSetStatus: ChangeSet [cs] cannot be executed in its current status of [OBSOLETE]".to_string()),
+        "{output}"
+    );
+    assert!(
+        lines.contains(&"app: hint: another deploy of `app` is probably running; run `gapfill deploy` again: it waits for the operation in progress, then deploys".to_string()),
+        "{output}"
+    );
+    let requests = responder.requests();
+    let last = requests.last().expect("requests");
+    assert_eq!(
+        (last.action.as_str(), last.param("StackName")),
+        ("DescribeStacks", Some(xml::stack_arn("app", 1).as_str())),
+        "the stack is asked about by its id, and nothing is changed after"
     );
 }

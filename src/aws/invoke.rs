@@ -404,7 +404,7 @@ impl Client {
             let request = self.signed_request(planned, credentials)?;
             let error = match self.attempt(planned, &request).await {
                 Ok(output) => {
-                    self.quota.on_success(spent);
+                    self.quota.on_success(service, spent);
                     return Ok(output);
                 }
                 Err(error) => error,
@@ -422,7 +422,7 @@ impl Client {
             let action = retry::classify(failure);
             let cost = match action {
                 RetryAction::Retry(kind) if attempt < self.retry.max_attempts => {
-                    self.quota.acquire(kind)
+                    self.quota.acquire(service, kind)
                 }
                 _ => None,
             };

@@ -8,6 +8,7 @@
 //! current task runs under ([`observe_retries`]), or logs it when there is none. This module
 //! knows nothing about what an observer does with it.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -145,18 +146,31 @@ pub fn retry_after_hint(headers: &[(String, String)]) -> Option<Duration> {
         .or_else(|| value("retry-after").map(Duration::from_secs))
 }
 
-/// The standard mode's token bucket: a retry spends tokens, a success refunds some; when the
-/// bucket is empty, failures are returned instead of retried.
+/// The run's retry budget: the standard mode's token bucket, one for the whole run and shared
+/// by every client (the model-driven one and the CloudFormation SDK's). A retry spends tokens,
+/// a success refunds some; when the bucket is empty, failures are returned instead of retried,
+/// so a throttled account slows the run down instead of being hammered by several retry loops.
+/// No service may hold more than [`SERVICE_SHARE`] of it: one throttled API leaves the rest of
+/// the budget to the others.
 #[derive(Debug)]
 pub struct RetryQuota {
     capacity: u32,
-    tokens: Mutex<u32>,
+    state: Mutex<QuotaState>,
+}
+
+#[derive(Debug)]
+struct QuotaState {
+    tokens: u32,
+    /// Tokens each service has spent and not yet earned back by succeeding.
+    held: HashMap<String, u32>,
 }
 
 const INITIAL_TOKENS: u32 = 500;
 const RETRY_COST: u32 = 5;
 const TIMEOUT_RETRY_COST: u32 = 10;
 const NO_RETRY_INCREMENT: u32 = 1;
+/// The part of the budget one service may hold.
+pub const SERVICE_SHARE: f64 = 0.5;
 
 impl Default for RetryQuota {
     fn default() -> Self {
@@ -168,42 +182,53 @@ impl RetryQuota {
     pub fn new(capacity: u32) -> RetryQuota {
         RetryQuota {
             capacity,
-            tokens: Mutex::new(capacity),
+            state: Mutex::new(QuotaState {
+                tokens: capacity,
+                held: HashMap::new(),
+            }),
         }
     }
 
-    /// Takes the cost of one retry; `None` (nothing taken) when the quota is exhausted.
-    pub fn acquire(&self, kind: RetryKind) -> Option<u32> {
+    /// Takes the cost of one retry of a `service` call; `None` (nothing taken) when the
+    /// budget is exhausted, or when `service` holds its share of it already.
+    pub fn acquire(&self, service: &str, kind: RetryKind) -> Option<u32> {
         let cost = match kind {
             RetryKind::Timeout => TIMEOUT_RETRY_COST,
             RetryKind::Throttling | RetryKind::Transient => RETRY_COST,
         };
-        let mut tokens = self.lock();
-        if *tokens < cost {
+        let share = (f64::from(self.capacity) * SERVICE_SHARE) as u32;
+        let mut state = self.lock();
+        let held = state.held.get(service).copied().unwrap_or(0);
+        if state.tokens < cost || held + cost > share {
             return None;
         }
-        *tokens -= cost;
+        state.tokens -= cost;
+        state.held.insert(service.to_string(), held + cost);
         Some(cost)
     }
 
-    /// A call succeeded: refund what its retries took, or a small increment if it needed none.
-    pub fn on_success(&self, spent: u32) {
+    /// A `service` call succeeded: refund what its retries took, or a small increment if it
+    /// needed none.
+    pub fn on_success(&self, service: &str, spent: u32) {
         let refund = if spent == 0 {
             NO_RETRY_INCREMENT
         } else {
             spent
         };
-        let mut tokens = self.lock();
-        *tokens = tokens.saturating_add(refund).min(self.capacity);
+        let mut state = self.lock();
+        state.tokens = state.tokens.saturating_add(refund).min(self.capacity);
+        if let Some(held) = state.held.get_mut(service) {
+            *held = held.saturating_sub(refund);
+        }
     }
 
     pub fn available(&self) -> u32 {
-        *self.lock()
+        self.lock().tokens
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, u32> {
-        // A panic while holding this lock cannot leave the count inconsistent: keep using it.
-        self.tokens
+    fn lock(&self) -> std::sync::MutexGuard<'_, QuotaState> {
+        // Counts updated together under the lock: a panic elsewhere cannot leave them torn.
+        self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -408,18 +433,41 @@ mod tests {
 
     #[test]
     fn quota_drains_refunds_and_caps() {
-        let quota = RetryQuota::new(12);
-        assert_eq!(quota.acquire(RetryKind::Throttling), Some(5));
-        assert_eq!(quota.acquire(RetryKind::Transient), Some(5));
-        assert_eq!(quota.acquire(RetryKind::Transient), None, "2 tokens left");
-        assert_eq!(quota.available(), 2);
-        quota.on_success(5);
-        assert_eq!(quota.available(), 7);
-        quota.on_success(0);
-        assert_eq!(quota.available(), 8);
-        quota.on_success(500);
-        assert_eq!(quota.available(), 12, "never above capacity");
-        assert_eq!(quota.acquire(RetryKind::Timeout), Some(10));
+        let quota = RetryQuota::new(24);
+        assert_eq!(quota.acquire("sqs", RetryKind::Throttling), Some(5));
+        assert_eq!(quota.acquire("ssm", RetryKind::Transient), Some(5));
+        assert_eq!(quota.acquire("s3", RetryKind::Timeout), Some(10));
+        assert_eq!(
+            quota.acquire("sts", RetryKind::Transient),
+            None,
+            "4 tokens left"
+        );
+        assert_eq!(quota.available(), 4);
+        quota.on_success("sqs", 5);
+        assert_eq!(quota.available(), 9);
+        quota.on_success("sqs", 0);
+        assert_eq!(quota.available(), 10);
+        quota.on_success("s3", 500);
+        assert_eq!(quota.available(), 24, "never above capacity");
+    }
+
+    #[test]
+    fn one_throttled_service_cannot_take_the_whole_budget() {
+        let quota = RetryQuota::new(100);
+        let taken = std::iter::from_fn(|| quota.acquire("ssm", RetryKind::Throttling)).count();
+        assert_eq!(taken, 10, "half of 100 tokens, 5 a retry");
+        assert_eq!(quota.available(), 50);
+        assert_eq!(
+            quota.acquire("cloudformation", RetryKind::Throttling),
+            Some(5),
+            "the other half is left to the other services"
+        );
+        quota.on_success("ssm", 5);
+        assert_eq!(
+            quota.acquire("ssm", RetryKind::Throttling),
+            Some(5),
+            "a success earns the service its retries back"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -16,6 +16,7 @@ use tracing::debug;
 
 use crate::aws::diagnose::{AuthProblem, Unreachable};
 use crate::aws::error_chain::error_chain;
+use crate::cloudformation::retries::BudgetSpent;
 
 /// A failed CloudFormation call: the operation, and AWS's code and message. A call that got
 /// no answer has an empty code and says why in plain words.
@@ -77,12 +78,39 @@ fn describe_cfn_error(error: &CfnError) -> String {
     format!("{operation} failed: {}: {}", error.code, error.message)
 }
 
+/// The first error of type `T` in `error`'s chain of sources.
+fn find_source<'a, T: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(found) = error.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = error.source();
+    }
+    None
+}
+
 /// Turns an SDK error into a [`CfnError`] naming `operation`.
 pub(super) fn api_error<E, R>(operation: &'static str, error: SdkError<E, R>) -> CfnError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
+    let budget_spent = match &error {
+        SdkError::DispatchFailure(failure) => failure
+            .as_connector_error()
+            .and_then(|connector| find_source::<BudgetSpent>(connector)),
+        _ => None,
+    };
+    if let Some(spent) = budget_spent {
+        return CfnError {
+            operation,
+            code: String::new(),
+            message: spent.to_string(),
+        };
+    }
     let unreachable = match &error {
         SdkError::DispatchFailure(failure) => Some(
             failure

@@ -1,8 +1,10 @@
-//! A CloudFormation call that keeps failing is told as it retries: [`RetryNotices`], an SDK
-//! interceptor, hands the SDK's retries to [`crate::aws::retry`] (the same rules and the same
-//! observer as the model-driven client's), and [`reporting_retries`] runs a stack's work with
-//! an observer that turns them into `Retrying` events of that stack (steps have their own, in
-//! `steps`, which may not use this module).
+//! The CloudFormation SDK client's retries, under the run's rules: [`RetryNotices`], an SDK
+//! interceptor, spends each retry from the run's [`RetryQuota`] (shared with the model-driven
+//! client: one budget for the run) and refuses the retry when it is spent, and tells a call
+//! that keeps failing through [`crate::aws::retry`] (the same observer as the model-driven
+//! client's). [`reporting_retries`] runs a stack's work with an observer that turns them into
+//! `Retrying` events of that stack (steps have their own, in `steps`, which may not use this
+//! module).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,7 +22,8 @@ use aws_smithy_types::retry::RetryConfig;
 use crate::aws::diagnose::Unreachable;
 use crate::aws::error_chain::error_chain;
 use crate::aws::retry::{
-    observe_retries, report_retry, service_reason, RetryNotice, RetryObserver, RetryProgress,
+    classify, observe_retries, report_retry, service_reason, Failure, RetryAction, RetryKind,
+    RetryNotice, RetryObserver, RetryProgress, RetryQuota,
 };
 use crate::events::{EventSink, NodeId};
 
@@ -40,16 +43,40 @@ pub async fn reporting_retries<F: Future>(sink: &EventSink, node: NodeId, work: 
     observe_retries(observer, work).await
 }
 
-/// The interceptor: records why each attempt failed, and before a retry asks whether it is
-/// worth telling.
+/// The budget's name for CloudFormation calls.
+const SERVICE: &str = "cloudformation";
+
+/// The interceptor: records why each attempt failed; before a retry, takes its cost from the
+/// run's budget (or ends the call) and asks whether it is worth telling; refunds the budget
+/// when the call succeeds.
 #[derive(Debug, Default)]
-pub struct RetryNotices;
+pub struct RetryNotices {
+    quota: Arc<RetryQuota>,
+}
+
+impl RetryNotices {
+    /// Retries spend from `quota`, the run's budget.
+    pub fn new(quota: Arc<RetryQuota>) -> RetryNotices {
+        RetryNotices { quota }
+    }
+}
+
+/// A retry refused because the run's retry budget is spent: the call ends with its last
+/// failure.
+#[derive(Debug, thiserror::Error)]
+#[error("{last_failure}; not retried: the run's retry budget is spent (too many failures across the run)")]
+pub struct BudgetSpent {
+    pub last_failure: String,
+}
 
 /// One call's state, kept in the call's config bag across its attempts.
 #[derive(Debug, Clone, Default)]
 struct CallRetries {
     progress: RetryProgress,
     last_failure: Option<String>,
+    last_kind: Option<RetryKind>,
+    /// Tokens this call's retries took from the budget.
+    spent: u32,
 }
 
 impl Storable for CallRetries {
@@ -68,8 +95,26 @@ impl Intercept for RetryNotices {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let mut state = cfg.load::<CallRetries>().cloned().unwrap_or_default();
-        state.last_failure = failure_reason(context);
+        let (reason, kind) = failure(context).unzip();
+        state.last_failure = reason;
+        state.last_kind = kind.flatten();
         cfg.interceptor_state().store_put(state);
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if context
+            .output_or_error()
+            .is_some_and(|result| result.is_ok())
+        {
+            let spent = cfg.load::<CallRetries>().map_or(0, |state| state.spent);
+            self.quota.on_success(SERVICE, spent);
+        }
         Ok(())
     }
 
@@ -84,7 +129,18 @@ impl Intercept for RetryNotices {
             return Ok(());
         }
         let mut state = cfg.load::<CallRetries>().cloned().unwrap_or_default();
-        if !state.progress.should_tell(attempt) {
+        let kind = state.last_kind.unwrap_or(RetryKind::Transient);
+        let Some(cost) = self.quota.acquire(SERVICE, kind) else {
+            return Err(Box::new(BudgetSpent {
+                last_failure: state
+                    .last_failure
+                    .unwrap_or_else(|| "the last attempt failed".to_string()),
+            }));
+        };
+        state.spent += cost;
+        let tell = state.progress.should_tell(attempt);
+        cfg.interceptor_state().store_put(state.clone());
+        if !tell {
             return Ok(());
         }
         let operation = cfg.load::<Metadata>().map_or_else(
@@ -104,26 +160,38 @@ impl Intercept for RetryNotices {
                 .unwrap_or_else(|| "the last attempt failed".to_string()),
         };
         report_retry(&notice, state.progress.waited());
-        cfg.interceptor_state().store_put(state);
         Ok(())
     }
 }
 
-/// Why an attempt failed, in plain words; `None` when it did not.
-fn failure_reason(context: &FinalizerInterceptorContextRef<'_>) -> Option<String> {
+/// Why an attempt failed, in plain words, and what kind of retry it calls for (`None` inside:
+/// not one the rules retry); `None` when it did not fail.
+fn failure(context: &FinalizerInterceptorContextRef<'_>) -> Option<(String, Option<RetryKind>)> {
     let error = context.output_or_error()?.err()?;
     if let Some(connector) = error.as_connector_error() {
-        return Some(Unreachable::of(connector).to_string());
+        let kind = if connector.is_timeout() {
+            RetryKind::Timeout
+        } else {
+            RetryKind::Transient
+        };
+        return Some((Unreachable::of(connector).to_string(), Some(kind)));
     }
     if error.is_timeout_error() {
-        return Some(Unreachable::NoAnswer.to_string());
+        return Some((Unreachable::NoAnswer.to_string(), Some(RetryKind::Timeout)));
     }
     let Some(response) = context.response() else {
-        return Some(error_chain(error));
+        return Some((error_chain(error), None));
     };
     let status = response.status().as_u16();
     let (code, message) = response.body().bytes().map(query_error).unwrap_or_default();
-    Some(service_reason(status, &code, &message))
+    let kind = match classify(Failure::Service {
+        status,
+        code: &code,
+    }) {
+        RetryAction::Retry(kind) => Some(kind),
+        RetryAction::DontRetry => None,
+    };
+    Some((service_reason(status, &code, &message), kind))
 }
 
 /// The `Code` and `Message` of a query-protocol error document.

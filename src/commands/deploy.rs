@@ -9,7 +9,7 @@ use crate::cloudformation::Cfn;
 use crate::commands::deployed::deployed_values;
 use crate::commands::github::GitHub;
 use crate::commands::reporting::{requested_display, Reporting};
-use crate::commands::{outputs, session, validate};
+use crate::commands::{interrupt, outputs, session, validate};
 use crate::deploy::artifacts::ArtifactStore;
 use crate::deploy::{DeployOptions, StackDeploy};
 use crate::error::Error;
@@ -91,18 +91,27 @@ pub async fn run(
         },
     };
     let concurrency = usize::from(args.max_concurrency);
-    let result = tokio::select! {
-        result = execute("deploy", &plan, Arc::new(engine), &sink, concurrency, known) => result,
-        _ = tokio::signal::ctrl_c() => {
-            // Dropping the run cancels the watchers only; CloudFormation carries on.
-            return Err(Error::new("interrupted").hint(
-                "stacks already executing keep going in CloudFormation; run `gapfill deploy` again to wait for them and finish (steps are idempotent: they pick up where they stopped)",
-            ));
-        }
-    };
+    let engine = Arc::new(engine);
+    let interrupt = interrupt::requested();
+    let result = execute(
+        "deploy",
+        &plan,
+        engine,
+        &sink,
+        concurrency,
+        known,
+        interrupt,
+    )
+    .await;
     // The reporters end when the last sender is gone (the engine's clones went with it).
     drop(sink);
     reporting.finish().await?;
+    if result.interrupted {
+        // Abandoning a stack stops the watching only; CloudFormation carries on.
+        return Err(Error::new("interrupted").hint(
+            "stacks already executing keep going in CloudFormation; run `gapfill deploy` again to wait for them and finish (steps are idempotent: they pick up where they stopped)",
+        ));
+    }
 
     let deployed = deployed_outputs(&plan, &result.values.outputs);
     if let Some(path) = &args.outputs_file {

@@ -9,7 +9,7 @@ use crate::cli::{DriftArgs, GlobalArgs};
 use crate::commands::deployed::deployed_values;
 use crate::commands::github::GitHub;
 use crate::commands::reporting::{requested_display, Reporting};
-use crate::commands::{session, validate};
+use crate::commands::{interrupt, session, validate};
 use crate::drift::StackDrift;
 use crate::error::Error;
 use crate::redact::Redactor;
@@ -69,15 +69,24 @@ pub async fn run(
         },
     };
     let concurrency = usize::from(args.max_concurrency);
-    let result = tokio::select! {
-        result = execute("drift", &plan, Arc::new(engine), &sink, concurrency, known) => result,
-        _ = tokio::signal::ctrl_c() => {
-            return Err(Error::new("interrupted")
-                .hint("drift detections already started finish in CloudFormation; nothing was changed"));
-        }
-    };
+    let interrupt = interrupt::requested();
+    let result = execute(
+        "drift",
+        &plan,
+        Arc::new(engine),
+        &sink,
+        concurrency,
+        known,
+        interrupt,
+    )
+    .await;
     drop(sink);
     reporting.finish().await?;
+    if result.interrupted {
+        return Err(Error::new("interrupted").hint(
+            "drift detections already started finish in CloudFormation; nothing was changed",
+        ));
+    }
 
     let stats = result.stats;
     if !stats.succeeded() {

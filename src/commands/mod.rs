@@ -9,6 +9,7 @@ pub mod generate;
 pub mod github;
 pub mod import;
 pub mod import_script;
+pub mod interrupt;
 pub mod outputs;
 pub mod plan;
 pub mod reporting;

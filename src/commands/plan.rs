@@ -12,7 +12,7 @@ use crate::cloudformation::Cfn;
 use crate::commands::deployed::existing_stacks;
 use crate::commands::github::GitHub;
 use crate::commands::reporting::{requested_display, Reporting};
-use crate::commands::{session, validate};
+use crate::commands::{interrupt, session, validate};
 use crate::error::Error;
 use crate::events::StackOutcome;
 use crate::plan::saved::{fingerprint, SavedAction, SavedPlan, SavedStack, FORMAT_VERSION};
@@ -67,10 +67,18 @@ pub async fn run(
         deployed,
     };
     let concurrency = usize::from(args.max_concurrency);
-    let result = tokio::select! {
-        result = execute("plan", &plan, Arc::new(engine), &sink, concurrency, known) => Some(result),
-        _ = tokio::signal::ctrl_c() => None,
-    };
+    let interrupt = interrupt::requested();
+    let result = execute(
+        "plan",
+        &plan,
+        Arc::new(engine),
+        &sink,
+        concurrency,
+        known,
+        interrupt,
+    )
+    .await;
+    let result = (!result.interrupted).then_some(result);
     // A saved plan keeps its change sets once the file is written.
     let saved = match (&result, &args.save) {
         (Some(result), Some(path)) if result.stats.succeeded() => {

@@ -5,12 +5,16 @@
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
+use aws_sdk_cloudformation::config::retry::{RetryPartition, TokenBucket};
+use aws_sdk_cloudformation::config::timeout::TimeoutConfig;
+use std::time::Duration;
 
 use std::sync::Arc;
 
 use crate::aws::catalog::Catalog;
 use crate::aws::diagnose::CredentialsProblem;
 use crate::aws::invoke::Client;
+use crate::aws::retry::RetryQuota;
 use crate::cli::GlobalArgs;
 use crate::cloudformation::retries::RetryNotices;
 use crate::cloudformation::Cfn;
@@ -25,6 +29,11 @@ use crate::redact::Redactor;
 /// adaptive mode: its client-side rate limiter, once throttled, slows every later call of
 /// the run to about one per two seconds.
 const CLOUDFORMATION_MAX_ATTEMPTS: u32 = 10;
+
+/// How long one CloudFormation call attempt may take: they answer in seconds, and a deploy's
+/// long waits are polls, never one call.
+const CLOUDFORMATION_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+const CLOUDFORMATION_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The shortest secret key or session token masked in every output: shorter ones are an
 /// emulator's placeholders, common words that masking would mangle output with.
@@ -82,8 +91,22 @@ pub async fn load(
 pub fn cloudformation(
     sdk: &SdkConfig,
     env: &dyn Fn(&str) -> Option<String>,
+    quota: Arc<RetryQuota>,
 ) -> aws_sdk_cloudformation::Client {
-    let mut config = aws_sdk_cloudformation::config::Builder::from(sdk).interceptor(RetryNotices);
+    // The run's budget decides which retries are made: the SDK's own bucket never refuses.
+    let unbounded = RetryPartition::custom("gapfill")
+        .token_bucket(TokenBucket::unlimited())
+        .build();
+    // A call that hangs (an answer that stops halfway, a proxy that never answers) is
+    // abandoned and retried: no wait of a deploy is unbounded.
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(CLOUDFORMATION_CONNECT_TIMEOUT)
+        .operation_attempt_timeout(CLOUDFORMATION_ATTEMPT_TIMEOUT)
+        .build();
+    let mut config = aws_sdk_cloudformation::config::Builder::from(sdk)
+        .retry_partition(unbounded)
+        .timeout_config(timeouts)
+        .interceptor(RetryNotices::new(quota));
     let user_set = env("AWS_MAX_ATTEMPTS").is_some_and(|value| !value.is_empty());
     if !user_set
         && sdk
@@ -120,11 +143,14 @@ pub async fn connect(
     let mut origins = origins(global, project_region, env, &sdk);
     let credentials = require_credentials(&sdk, redactor, &origins).await?;
     origins.credentials_origin = credentials_origin(&credentials, &origins);
-    let cfn = Cfn::new(cloudformation(&sdk, env));
+    // One retry budget for the run, shared by both clients.
+    let quota = Arc::new(RetryQuota::default());
+    let cfn = Cfn::new(cloudformation(&sdk, env, Arc::clone(&quota)));
     first_contact::check(&cfn, &catalog, first_stack, &origins).await?;
     let client = Client::new(&sdk)
         .map_err(|error| Error::new(format!("cannot set up the AWS client: {error}")))?
-        .catalog(catalog);
+        .catalog(catalog)
+        .retry_quota(quota);
     Ok(Aws {
         sdk,
         cfn,

@@ -1,7 +1,8 @@
 //! Settling a stack before a deploy: bring it to a state a change set can start from. An
-//! operation in progress is waited out; a failed create or a never-executed change set is
-//! deleted so the stack can be created again; a failed update rollback is continued when
-//! the user asked for it. Anything else stops with a hint saying what a human must run.
+//! operation in progress is waited out; a failed create is deleted so the stack can be created
+//! again; a stack in review (a CREATE change set never executed) is created with a new CREATE
+//! change set, as CloudFormation allows, never deleted: another deploy may be about to execute
+//! its own; a failed update rollback is continued when the user asked for it. Anything else stops with a hint saying what a human must run.
 //! This is the only code of a deploy that deletes a stack. Change sets an earlier deploy made
 //! and never executed (it was killed, or they failed) are deleted before a new one is made.
 
@@ -28,9 +29,17 @@ impl StackDeploy {
             let action = match status::category(&stack.status) {
                 Category::Stable => return Ok(Some(stack)),
                 Category::Deleted => return Ok(None),
+                Category::Review => {
+                    self.sink.emit(RunEventKind::StackRecovering {
+                        stack: name.clone(),
+                        status: stack.status.clone(),
+                        action: "no change set of it was executed; creating it with a new one"
+                            .to_string(),
+                    });
+                    return Ok(None);
+                }
                 Category::InProgress => "waiting for the operation in progress to finish",
                 Category::FailedCreate => "deleting it (a failed create left it in ROLLBACK_COMPLETE); it will be created again",
-                Category::Review => "deleting it (an earlier change set was never executed); it will be created again",
                 Category::UpdateRollbackFailed if self.options.continue_update_rollback => {
                     "continuing the update rollback (--continue-update-rollback)"
                 }
@@ -47,9 +56,7 @@ impl StackDeploy {
             let baseline = self.cfn.newest_event(&stack.stack_id).await?;
             let token = uuid::Uuid::new_v4().to_string();
             match status::category(&stack.status) {
-                Category::FailedCreate | Category::Review => {
-                    self.cfn.delete_stack(&stack.stack_id, &token).await?
-                }
+                Category::FailedCreate => self.cfn.delete_stack(&stack.stack_id, &token).await?,
                 Category::UpdateRollbackFailed => {
                     self.cfn.continue_update_rollback(name, &token).await?
                 }

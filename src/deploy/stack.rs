@@ -15,6 +15,7 @@ use super::poll::PollPolicy;
 use super::settle::{rollback_hint, DEPLOY_CHANGE_SET_PREFIX};
 use super::watch::WatchEnd;
 use crate::cloudformation::retries::reporting_retries;
+use crate::cloudformation::status::{self, Category};
 use crate::cloudformation::{
     is_empty_change_set, Cfn, CfnError, ChangeSetRequest, ChangeSetState, CreatedChangeSet,
 };
@@ -226,14 +227,36 @@ impl StackDeploy {
         // are not this deploy's.
         let baseline = self.cfn.newest_event(stack_id).await?;
         let token = uuid::Uuid::new_v4().to_string();
-        self.cfn
+        if let Err(error) = self
+            .cfn
             .execute_change_set(stack_id, &change_set.id, &token)
-            .await?;
+            .await
+        {
+            return Err(self.not_executed(&input.name, stack_id, error).await);
+        }
         self.sink.emit(RunEventKind::StackExecuting {
             stack: input.name.clone(),
         });
         let end = self.watch(&input.name, stack_id, baseline, started).await?;
         self.finish(input, stack_id, create, end).await
+    }
+
+    /// Why a change set could not be executed: most often another operation on the stack
+    /// (another deploy of the same project) started after it was made.
+    async fn not_executed(&self, name: &str, stack_id: &str, error: CfnError) -> Failure {
+        let busy = match self.cfn.describe(stack_id).await {
+            Ok(Some(stack)) if status::category(&stack.status) == Category::InProgress => {
+                Some(stack.status)
+            }
+            _ => None,
+        };
+        match busy {
+            Some(status) => Failure::new(
+                format!("another operation is changing the stack ({status}), started after this deploy's change set was made: {error}"),
+                Some(format!("another deploy of `{name}` is probably running; run `gapfill deploy` again: it waits for the operation in progress, then deploys")),
+            ),
+            None => error.into(),
+        }
     }
 
     /// Executes the change set a reviewed plan kept (checked before the run started: it

@@ -1,8 +1,11 @@
 //! The one scheduler: every node of the plan (stacks and steps alike) starts when what it
 //! depends on is done, up to `max_concurrency` at once, and gets exactly one outcome. The
 //! scheduler is the sole owner of the run's state; engines only turn inputs into results.
+//! Interrupted, it starts nothing more, abandons the nodes in flight (what AWS already started
+//! goes on there; a rerun picks it up) and still gives every node its outcome.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -26,7 +29,16 @@ pub struct RunResult {
     pub stats: RunStats,
     /// Stack outputs and step results, for the outputs file and later commands.
     pub values: ValueStore,
+    /// The run was interrupted: nodes in flight were abandoned, the rest not started.
+    pub interrupted: bool,
 }
+
+/// Why a node in flight when the run was interrupted did not finish.
+const INTERRUPTED: &str =
+    "interrupted before it finished: what AWS had already started goes on there";
+const INTERRUPTED_HINT: &str = "run the command again: it picks up where this run stopped";
+/// Why a node that had not started when the run was interrupted did not run.
+const NOT_STARTED: &str = "the run was interrupted before it started";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum NodeState {
@@ -41,7 +53,8 @@ enum NodeState {
 }
 
 /// Runs every node of `plan` with `engine`, emitting the run's start and finish around it.
-/// `known` holds what is known before the run (the outputs of stacks not in the plan).
+/// `known` holds what is known before the run (the outputs of stacks not in the plan); the run
+/// is interrupted when `interrupt` completes.
 pub async fn execute(
     command: &str,
     plan: &Plan,
@@ -49,6 +62,7 @@ pub async fn execute(
     sink: &EventSink,
     max_concurrency: usize,
     known: ValueStore,
+    interrupt: impl Future<Output = ()>,
 ) -> RunResult {
     sink.emit(RunEventKind::RunStarted {
         command: command.to_string(),
@@ -69,11 +83,15 @@ pub async fn execute(
     };
     let mut running: JoinSet<NodeResult> = JoinSet::new();
     let mut tasks: HashMap<tokio::task::Id, usize> = HashMap::new();
+    let mut interrupt = std::pin::pin!(interrupt);
     loop {
+        if scheduler.run.interrupted {
+            scheduler.skip_waiting(NOT_STARTED);
+        }
         scheduler.skip_blocked();
         let mut started_any = false;
         for index in scheduler.ready() {
-            if running.len() >= max_concurrency.max(1) {
+            if scheduler.run.interrupted || running.len() >= max_concurrency.max(1) {
                 break;
             }
             started_any = true;
@@ -82,7 +100,15 @@ pub async fn execute(
                 tasks.insert(task.id(), index);
             }
         }
-        let Some(joined) = running.join_next_with_id().await else {
+        let joined = tokio::select! {
+            () = &mut interrupt, if !scheduler.run.interrupted => {
+                scheduler.run.interrupted = true;
+                running.abort_all();
+                continue;
+            }
+            joined = running.join_next_with_id() => joined,
+        };
+        let Some(joined) = joined else {
             // Nothing runs; a node that finished as it started may have unblocked or
             // blocked others, so look again before deciding the run is over.
             if started_any {
@@ -94,6 +120,11 @@ pub async fn execute(
             Ok((id, result)) => {
                 if let Some(index) = tasks.remove(&id) {
                     scheduler.finish(index, result);
+                }
+            }
+            Err(error) if error.is_cancelled() => {
+                if let Some(index) = tasks.remove(&error.id()) {
+                    scheduler.fail(index, INTERRUPTED.into(), Some(INTERRUPTED_HINT.into()));
                 }
             }
             Err(error) => {
@@ -185,17 +216,31 @@ impl Scheduler<'_> {
             let Some((index, because)) = blocked else {
                 return;
             };
-            let result = match self.node(index) {
-                NodeKey::Stack(_) => NodeResult::Stack(StackResult {
-                    outcome: StackOutcome::Skipped { because },
-                    outputs: IndexMap::new(),
-                }),
-                NodeKey::Step(_) => NodeResult::Step(StepResult {
-                    outcome: StepOutcome::Skipped { because },
-                    result: None,
-                }),
-            };
-            self.finish(index, result);
+            self.skip(index, because);
+        }
+    }
+
+    fn skip(&mut self, index: usize, because: String) {
+        let result = match self.node(index) {
+            NodeKey::Stack(_) => NodeResult::Stack(StackResult {
+                outcome: StackOutcome::Skipped { because },
+                outputs: IndexMap::new(),
+            }),
+            NodeKey::Step(_) => NodeResult::Step(StepResult {
+                outcome: StepOutcome::Skipped { because },
+                result: None,
+            }),
+        };
+        self.finish(index, result);
+    }
+
+    /// Skips every node still waiting, `because`.
+    fn skip_waiting(&mut self, because: &str) {
+        let waiting: Vec<usize> = (0..self.states.len())
+            .filter(|&index| self.states[index] == NodeState::Waiting)
+            .collect();
+        for index in waiting {
+            self.skip(index, because.to_string());
         }
     }
 

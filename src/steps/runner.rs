@@ -171,8 +171,28 @@ impl StepRunner {
                 result: Some(result),
             });
         }
-        self.apply(step, &input.input).await?;
+        if let Err(failure) = self.apply(step, &input.input).await {
+            return self.landed_anyway(step, check, failure).await;
+        }
         self.converge(step, check).await
+    }
+
+    /// An apply that failed may still have landed: its answer lost after AWS applied it, then
+    /// the retry refused as a duplicate (AlreadyExists, a conflict). One read tells: when the
+    /// check holds, the step is applied; otherwise the apply's failure stands.
+    async fn landed_anyway(
+        &self,
+        step: &StepPlan,
+        check: &ResolvedCheck,
+        failure: Failure,
+    ) -> Result<StepResult, Failure> {
+        match self.check(step, check).await {
+            Ok((result, differences)) if differences.is_empty() => Ok(StepResult {
+                outcome: StepOutcome::Applied,
+                result: Some(result),
+            }),
+            _ => Err(failure),
+        }
     }
 
     /// Re-checks until the expectations hold or the step's timeout passes.
