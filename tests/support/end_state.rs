@@ -84,7 +84,7 @@ fn generated_suffix_hidden(value: Value) -> Value {
 }
 
 /// The names of `gapfill-*` change sets of the live stack(s) named `stack` that were never
-/// executed: what a run left behind.
+/// executed and would still be there on AWS: what a run left behind.
 pub fn pending_change_sets(project: &TempProject, endpoint: &str, stack: &str) -> Vec<String> {
     let described = call(
         project,
@@ -105,13 +105,28 @@ pub fn pending_change_sets(project: &TempProject, endpoint: &str, stack: &str) -
         "cloudformation:ListChangeSets",
         json!({"StackName": stack}),
     );
-    listed["Summaries"]
+    let summaries: Vec<&Value> = listed["Summaries"]
         .as_array()
         .into_iter()
         .flatten()
+        // Only the live stack's: a deleted stack's change sets went with it.
+        .filter(|summary| live.contains(&summary["StackId"]))
+        .collect();
+    // AWS deletes a stack's other change sets when one is executed; moto keeps them. So a
+    // change set older than the last one executed is gone on AWS: not pending.
+    let last_executed = summaries
+        .iter()
+        .filter(|summary| summary["ExecutionStatus"] == "EXECUTE_COMPLETE")
+        .filter_map(|summary| summary["CreationTime"].as_str())
+        .max()
+        .unwrap_or_default()
+        .to_string();
+    summaries
+        .into_iter()
         .filter(|summary| {
-            // Only the live stack's: a deleted stack's change sets went with it.
-            live.contains(&summary["StackId"])
+            summary["CreationTime"]
+                .as_str()
+                .is_some_and(|created| created > last_executed.as_str())
                 && summary["ChangeSetName"]
                     .as_str()
                     .is_some_and(|name| name.starts_with("gapfill-"))
