@@ -51,7 +51,7 @@ const SOURCES: [&str; 4] = ["gapfill.yaml", "stacks", "post-deploy", ".empty-aws
 fn forms(secret: &str) -> Vec<(&'static str, String)> {
     let url: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
     let json = serde_json::to_string(secret).expect("JSON");
-    let mut forms = vec![
+    let forms = vec![
         ("as is", secret.to_string()),
         (
             "base64",
@@ -61,9 +61,14 @@ fn forms(secret: &str) -> Vec<(&'static str, String)> {
         ("URL-encoded (%20)", url.replace('+', "%20")),
         ("JSON-escaped", json[1..json.len() - 1].to_string()),
     ];
-    forms.sort();
-    forms.dedup_by(|a, b| a.1 == b.1);
-    forms
+    // One label per distinct text, the plainest first.
+    let mut distinct: Vec<(&'static str, String)> = Vec::new();
+    for (label, text) in forms {
+        if !distinct.iter().any(|(_, seen)| *seen == text) {
+            distinct.push((label, text));
+        }
+    }
+    distinct
 }
 
 /// What the sweep searched and found.
@@ -426,7 +431,7 @@ fn no_secret_is_ever_written_by_any_command_in_any_format() {
         sweep.findings.join("\n")
     );
     assert!(
-        sweep.runs >= 40 && sweep.bytes > 100_000,
+        sweep.runs >= 30 && sweep.bytes > 100_000,
         "the sweep read little: {} runs, {} bytes",
         sweep.runs,
         sweep.bytes
