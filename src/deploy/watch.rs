@@ -37,7 +37,8 @@ impl StackDeploy {
                 return Ok(state);
             }
             self.check_deadline(stack, started, "the change set")?;
-            let (base, sleep) = policy.next(interval, false, fastrand::f64());
+            let waited = started.elapsed();
+            let (base, sleep) = policy.next(interval, false, waited, fastrand::f64());
             interval = Some(base);
             tokio::time::sleep(sleep).await;
         }
@@ -52,7 +53,8 @@ impl StackDeploy {
         started: Instant,
     ) -> Result<WatchEnd, Failure> {
         let mut interval = None;
-        let mut last_news = Instant::now();
+        let watching = Instant::now();
+        let mut last_news = watching;
         let mut last_status = String::from("IN_PROGRESS");
         let mut first_failure = None;
         loop {
@@ -105,7 +107,11 @@ impl StackDeploy {
                 }
             }
             self.check_deadline(name, started, &format!("the stack (still {last_status})"))?;
-            let (base, sleep) = self.options.poll.next(interval, had_news, fastrand::f64());
+            let waited = watching.elapsed();
+            let (base, sleep) = self
+                .options
+                .poll
+                .next(interval, had_news, waited, fastrand::f64());
             interval = Some(base);
             tokio::time::sleep(sleep).await;
         }
