@@ -78,9 +78,9 @@ fi
 form=$($short && echo short || echo long)
 printf '\nReliability figures (%s form: %s fault seeds per project at rate %s, %s seeded kills)\n\n' \
   "$form" "$GAPFILL_FAULT_SEEDS" "${GAPFILL_FAULT_RATE:-0.2}" "$GAPFILL_KILLS"
-printf '| %-52s | %s\n' "figure" "value"
-printf '|%s|%s\n' "------------------------------------------------------" "------------------"
-row() { printf '| %-52s | %s\n' "$1" "$2"; }
+printf '| %-56s | %s\n' "figure" "value"
+printf '|%s|%s\n' "----------------------------------------------------------" "------------------"
+row() { printf '| %-56s | %s\n' "$1" "$2"; }
 row "requests sent under faults" "$requests"
 row "faults injected" "$faults"
 row "fault runs converged (exit 0, or exit 1 + clean rerun)" "$converged of $runs"
