@@ -100,6 +100,7 @@ fn kill_at(
     let running = start_deploy(&project, proxy.url(), &[]);
     let entry = held.wait(MOMENT_LIMIT);
     let killed = running.kill();
+    proxy.quiesce();
     let log = proxy.log_text();
     let proxy_log = proxy.log();
     eprintln!("kill run: {label} at {entry}");
@@ -309,6 +310,7 @@ fn signal_at(
         .map(|entry| entry.to_string())
         .collect();
     // The work left is finished by a rerun.
+    proxy.quiesce();
     let log = proxy.log();
     drop(proxy);
     let again = deploy(&project, &emulator.url);

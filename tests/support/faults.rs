@@ -280,6 +280,8 @@ struct Shared {
     upstream: String,
     plan: Mutex<FaultPlan>,
     next_index: AtomicU64,
+    /// Connections accepted and not yet logged.
+    in_flight: AtomicU64,
     log: Mutex<Vec<LogEntry>>,
     holds: Mutex<Vec<Hold>>,
     stopping: AtomicBool,
@@ -311,6 +313,7 @@ impl FaultProxy {
             upstream: upstream.trim_end_matches('/').to_string(),
             plan: Mutex::new(plan),
             next_index: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
             log: Mutex::new(Vec::new()),
             holds: Mutex::new(Vec::new()),
             stopping: AtomicBool::new(false),
@@ -336,6 +339,17 @@ impl FaultProxy {
     /// Replaces the plan for the requests from now on (indexes keep counting).
     pub fn set_plan(&self, plan: FaultPlan) {
         *self.shared.plan.lock().expect("plan lock") = plan;
+    }
+
+    /// Waits (up to 30 s) until every request that reached the proxy is done and logged: after
+    /// a client is killed, the requests it had in flight still reach the server.
+    pub fn quiesce(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while self.shared.in_flight.load(Ordering::SeqCst) > 0
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Every request so far, in arrival order, with what was done to it.
@@ -399,7 +413,12 @@ fn accept(listener: &TcpListener, shared: &Arc<Shared>) {
         match listener.accept() {
             Ok((stream, _)) => {
                 let shared = Arc::clone(shared);
-                std::thread::spawn(move || serve(stream, &shared));
+                shared.in_flight.fetch_add(1, Ordering::SeqCst);
+                std::thread::spawn(move || {
+                    serve(stream, &shared);
+                    // Unread or held requests end here too (held ones were logged already).
+                    shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+                });
             }
             Err(_) => std::thread::sleep(Duration::from_millis(2)),
         }
@@ -480,7 +499,10 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
     }
     if let (Some(answer), Some((reached, release))) = (held, hold) {
         let _ = reached.send(entry);
+        // A held request counts as done: it was applied and logged.
+        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
         hold_until_released(&mut stream, shared, &answer, &release);
+        shared.in_flight.fetch_add(1, Ordering::SeqCst);
     }
 }
 
