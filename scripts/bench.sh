@@ -4,7 +4,9 @@
 #   scripts/bench.sh            the example project, a 3-stack and a generated 20-stack project,
 #                               then `gapfill call` (scripts/bench_call.sh), then the example's
 #                               post-deploy steps (scripts/bench_steps.sh), then `plan` and
-#                               `drift` (scripts/bench_plan_drift.sh)
+#                               `drift` (scripts/bench_plan_drift.sh), then the deploy overhead
+#                               on the asynchronous emulator, against Sceptre
+#                               (scripts/bench_async.sh)
 #
 # For each: wall time of a fresh deploy and of a no-op re-deploy, AWS API calls per stack
 # (HTTP requests the emulator served), and peak RSS of gapfill.
@@ -93,3 +95,6 @@ scripts/bench_steps.sh
 echo
 echo "== plan and drift"
 scripts/bench_plan_drift.sh
+
+echo
+scripts/bench_async.sh

@@ -3,6 +3,10 @@
 #
 #   eval "$(scripts/emulator.sh start)"   install the pinned moto (scripts/venv.sh), start it on a free
 #                                         loopback port, print the exports that point AWS at it
+#   eval "$(scripts/emulator.sh start --async)"
+#                                         the same, with CloudFormation taking time as in AWS
+#                                         (scripts/moto_async.py; GAPFILL_EMULATOR_ASYNC=1 too;
+#                                         GAPFILL_EMULATOR_TIME_SCALE=0.1 makes it 10 x faster)
 #   scripts/emulator.sh stop [PID]        stop it (PID defaults to $GAPFILL_EMULATOR_PID)
 #
 # Progress goes to stderr; stdout carries only the `export` lines.
@@ -60,12 +64,18 @@ PY
 }
 
 start() {
+  local flags=()
+  case "${1:-}" in
+    "") ;;
+    --async) flags=(--async-cloudformation) ;;
+    *) echo "usage: $0 start [--async]" >&2; exit 1 ;;
+  esac
   ensure_moto
   mkdir -p "$state"
   local port pid url
   port=$(free_port)
   url="http://127.0.0.1:$port"
-  "$venv/bin/python" "$root/scripts/moto_server.py" --port "$port" >"$state/moto-$port.log" 2>&1 &
+  "$venv/bin/python" "$root/scripts/moto_server.py" --port "$port" ${flags[@]+"${flags[@]}"} >"$state/moto-$port.log" 2>&1 &
   pid=$!
   wait_until_up "$url" "$pid"
   # No Docker engine here: Lambda functions are stored, not run.
@@ -75,7 +85,7 @@ start() {
   }
   local moto_version
   moto_version=$("$venv/bin/python" -c 'import moto; print(moto.__version__)')
-  echo "emulator: moto $moto_version listening on $url (pid $pid)" >&2
+  echo "emulator: moto $moto_version listening on $url (pid $pid)${flags[*]+ with ${flags[*]}}" >&2
   cat <<EXPORTS
 export AWS_ENDPOINT_URL=$url
 export AWS_ACCESS_KEY_ID=test
@@ -99,7 +109,7 @@ stop() {
 }
 
 case "${1:-}" in
-  start) start ;;
+  start) start "${2:-}" ;;
   stop) stop "${2:-}" ;;
-  *) echo "usage: $0 start | stop [PID]" >&2; exit 1 ;;
+  *) echo "usage: $0 start [--async] | stop [PID]" >&2; exit 1 ;;
 esac

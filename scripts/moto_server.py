@@ -22,6 +22,9 @@ It also makes CloudFormation actions moto does not implement (the drift APIs,
 ContinueUpdateRollback, ...) answer as an AWS endpoint without them would: an AWS-shaped
 error, HTTP 501 `NotImplemented`, instead of moto's HTML page with HTTP 500, which clients
 retry as a transient server error.
+
+`--async-cloudformation` (or GAPFILL_EMULATOR_ASYNC=1) adds scripts/moto_async.py: stacks take
+time and go through *_IN_PROGRESS with resource events, as in AWS (documented there).
 """
 
 import argparse
@@ -180,7 +183,17 @@ cfn_responses.CloudFormationResponse.call_action = _call_action
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument(
+        "--async-cloudformation",
+        action="store_true",
+        default=os.environ.get("GAPFILL_EMULATOR_ASYNC", "") not in ("", "0"),
+        help="stacks take time, as in AWS (scripts/moto_async.py); also GAPFILL_EMULATOR_ASYNC=1",
+    )
     args = parser.parse_args()
+    if args.async_cloudformation:
+        import moto_async
+
+        moto_async.install()
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     from moto.server import main as moto_main
 

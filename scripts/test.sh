@@ -12,7 +12,10 @@ echo "== cargo clippy" >&2
 cargo clippy --all-targets --locked --quiet -- -D warnings
 
 echo "== python environment (scripts/python/requirements.lock)" >&2
-scripts/venv.sh >/dev/null
+venv=$(scripts/venv.sh)
+
+echo "== the asynchronous emulator's timing rules (scripts/python/test_*.py)" >&2
+"$venv/bin/python" -m unittest discover --quiet -s scripts/python -p 'test_*.py'
 
 echo "== starting the local AWS emulator" >&2
 # A failed command substitution inside eval would not stop the script: assign first.

@@ -115,7 +115,9 @@ async fn dispatch(
         Command::Outputs => {
             commands::outputs::run(&cli.global, env, redactor, github, &mut stdout).await
         }
-        Command::Call(args) => commands::call::command(&cli.global, args, env, &mut stdout).await,
+        Command::Call(args) => {
+            commands::call::command(&cli.global, args, env, redactor, &mut stdout).await
+        }
         Command::Drift(args) => {
             commands::drift::run(&cli.global, args, env, redactor, github).await
         }

@@ -599,41 +599,10 @@ fn secrets_stay_masked_in_json_dotenv_and_outputs_even_when_escaped_or_passed_th
     }
 }
 
-/// The emulator's CloudFormation client, with the test credentials.
-async fn cloudformation(endpoint: &str) -> aws_sdk_cloudformation::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_cloudformation::config::Credentials::new(
-            "test", "test", None, None, "tests",
-        ))
-        .load()
-        .await;
-    aws_sdk_cloudformation::Client::new(&config)
-}
-
-/// The error code, message and HTTP status of a failed call.
-fn aws_error<E, R>(
-    result: Result<R, aws_sdk_cloudformation::error::SdkError<E>>,
-) -> (String, String, u16)
-where
-    E: aws_sdk_cloudformation::error::ProvideErrorMetadata + std::fmt::Debug,
-    R: std::fmt::Debug,
-{
-    use aws_sdk_cloudformation::error::ProvideErrorMetadata;
-    let error = result.expect_err("the call must fail");
-    let status = error.raw_response().map(|r| r.status().as_u16());
-    (
-        error.code().unwrap_or_default().to_string(),
-        error.message().unwrap_or_default().to_string(),
-        status.unwrap_or(0),
-    )
-}
-
 #[tokio::test]
 async fn a_retried_create_change_set_never_makes_a_second_stack_of_one_name() {
     let endpoint = emulator();
-    let cfn = cloudformation(&endpoint).await;
+    let cfn = support::sdk::cloudformation(&endpoint).await;
     let stack = unique("dup");
     let template = std::fs::read_to_string(fixture("moto").join("queue.yaml")).expect("fixture");
     let create = |change_set: &str| {
@@ -646,7 +615,7 @@ async fn a_retried_create_change_set_never_makes_a_second_stack_of_one_name() {
     };
 
     let first = create("cs-one").await.expect("the first CreateChangeSet");
-    let retried = aws_error(create("cs-one").await);
+    let retried = support::sdk::aws_error(create("cs-one").await);
     let second = create("cs-two")
         .await
         .expect("a second change set on the REVIEW stack");
@@ -681,7 +650,7 @@ async fn a_retried_create_change_set_never_makes_a_second_stack_of_one_name() {
         .send()
         .await
         .expect("ExecuteChangeSet");
-    let again = aws_error(create("cs-three").await);
+    let again = support::sdk::aws_error(create("cs-three").await);
     assert_eq!(
         again,
         (
@@ -690,7 +659,7 @@ async fn a_retried_create_change_set_never_makes_a_second_stack_of_one_name() {
             400
         )
     );
-    let create_stack = aws_error(
+    let create_stack = support::sdk::aws_error(
         cfn.create_stack()
             .stack_name(&stack)
             .template_body(&template)

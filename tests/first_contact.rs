@@ -389,7 +389,10 @@ fn a_call_throttled_again_and_again_says_so_while_it_retries() {
             .on(
                 "DescribeStacks",
                 vec![
-                    // The first contact, then the stack's first look: two retries in a row.
+                    // The first contact (three quick tries), then the stack's first look:
+                    // two retries in a row.
+                    xml::throttling(),
+                    xml::throttling(),
                     xml::throttling(),
                     xml::throttling(),
                     xml::throttling(),

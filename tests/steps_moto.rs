@@ -420,3 +420,40 @@ fn skip_steps_then_only_steps_runs_the_named_steps_and_what_they_need_without_to
         "the outputs are read"
     );
 }
+
+#[test]
+fn a_created_seed_whose_deploy_died_before_it_ran_runs_when_named_with_only_steps() {
+    let endpoint = emulator();
+    let stack = unique("stepseed");
+    let steps = format!(
+        "steps:\n  - id: seed\n    call: ssm:PutParameter\n    input: {{ Name: \"/gapfill-tests/{stack}/seed\", Value: seeded, Type: String, Overwrite: true }}\n    when: {{ created: {stack} }}\n"
+    );
+    let project = queue_project(&stack, &steps);
+    // The deploy that creates the stack never gets to its steps (as if killed there).
+    let created = run(
+        &project,
+        &endpoint,
+        &["deploy", "--format", "json", "--skip-steps"],
+    );
+    created.assert_code(0);
+
+    let again = run(&project, &endpoint, &["deploy", "--format", "json"]);
+    again.assert_code(0);
+    assert_eq!(
+        step_outcomes(&again),
+        [("seed".to_string(), "not run".to_string())],
+        "this run did not create the stack: {again}"
+    );
+
+    let named = run(
+        &project,
+        &endpoint,
+        &["deploy", "--format", "json", "--only-steps", "seed"],
+    );
+    named.assert_code(0);
+    assert_eq!(
+        step_outcomes(&named),
+        [("seed".to_string(), "action run".to_string())],
+        "{named}"
+    );
+}

@@ -27,6 +27,7 @@ pub mod operation;
 pub mod paginate;
 pub mod protocol;
 pub mod retry;
+pub mod sensitive;
 pub mod sigv4;
 pub mod transport;
 pub mod validate;

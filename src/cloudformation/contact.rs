@@ -1,6 +1,9 @@
 //! The first contact with CloudFormation: one DescribeStacks of a stack of the project, with a
-//! short connect timeout, a bound on the wait for an answer, and no retries, so an endpoint that
-//! cannot be reached or credentials that are refused are known within seconds. Its answer is
+//! short connect timeout, a bound on the wait for an answer, and no retries of what says the
+//! endpoint is wrong (refused, unresolvable, silent), so an endpoint that cannot be reached or
+//! credentials that are refused are known within seconds. What a working endpoint does now and
+//! then (a reset connection, an answer cut short, throttling, a server error) is tried again,
+//! a few times, quickly. Its answer is
 //! kept for the command's first look at that stack ([`Cfn::describe`]), so a run makes no
 //! call it did not make before.
 //!
@@ -21,6 +24,7 @@ use super::client::{api_error, deployed_stack, is_missing_stack, CfnError};
 use super::Cfn;
 use crate::aws::diagnose::Unreachable;
 use crate::aws::error_chain::error_chain;
+use crate::aws::retry::{classify, Failure, RetryAction, RetryKind};
 
 /// How long the first contact may take to connect.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -51,6 +55,20 @@ impl Cfn {
     /// Describes `stack` once, as the run's first contact. A stack that does not exist is a
     /// successful contact.
     pub async fn first_contact(&self, stack: &str) -> Result<(), ContactError> {
+        let mut attempt = 1;
+        loop {
+            match self.contact_once(stack).await {
+                Err(error) if attempt < CONTACT_ATTEMPTS && is_passing(&error) => {
+                    tracing::debug!(attempt, ?error, "first contact: trying again");
+                    tokio::time::sleep(CONTACT_RETRY_DELAY * attempt).await;
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn contact_once(&self, stack: &str) -> Result<(), ContactError> {
         let endpoint = Arc::new(Mutex::new(None));
         let once = aws_sdk_cloudformation::config::Builder::default()
             .retry_config(RetryConfig::disabled())
@@ -84,6 +102,32 @@ impl Cfn {
             }
             Err(error) => Err(contact_error(error, endpoint)),
         }
+    }
+}
+
+/// How many times the first contact tries a failure that passes on its own.
+const CONTACT_ATTEMPTS: u32 = 3;
+const CONTACT_RETRY_DELAY: Duration = Duration::from_millis(200);
+
+/// Whether a failure is one a working endpoint has now and then: a connection reset, an
+/// answer cut short or unreadable, throttling, a server error.
+fn is_passing(error: &ContactError) -> bool {
+    match error {
+        ContactError::Unreachable { cause, .. } => matches!(cause, Unreachable::Closed),
+        ContactError::Answered { status, error, .. } => {
+            let code = error.code.as_str();
+            let unreadable = code.is_empty() || code == "Error";
+            *status >= 500
+                || unreadable
+                || matches!(
+                    classify(Failure::Service {
+                        status: *status,
+                        code
+                    }),
+                    RetryAction::Retry(RetryKind::Throttling)
+                )
+        }
+        ContactError::Request(_) => false,
     }
 }
 

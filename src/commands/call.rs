@@ -17,10 +17,12 @@ use crate::aws::error::CallError;
 use crate::aws::invoke::{find_operation, Client};
 use crate::aws::jmespath::search;
 use crate::aws::operation::{call_with, CallOptions, OperationError};
+use crate::aws::sensitive::sensitive_values;
 use crate::aws::waiter::WaiterError;
 use crate::cli::{CallArgs, GlobalArgs};
 use crate::commands::{first_contact, session};
 use crate::error::Error;
+use crate::redact::Redactor;
 
 /// Why `gapfill call` failed: the client's errors as they are, plus what only the command
 /// knows about (its flags, its input and its output).
@@ -74,12 +76,19 @@ pub async fn command(
     global: &GlobalArgs,
     args: &CallArgs,
     env: &dyn Fn(&str) -> Option<String>,
+    redactor: &Redactor,
     out: &mut dyn Write,
 ) -> Result<i32, Error> {
     let hints = session::project_hints(&global.project);
+    // The project's secrets stay secret in `call` too: an AWS error may echo the input.
+    for name in &hints.secrets {
+        if let Some(value) = env(name) {
+            redactor.add(&value);
+        }
+    }
     let sdk = session::load(global, hints.region.as_deref(), env).await?;
     let catalog = Arc::new(session::catalog(hints.models_dir, env));
-    match run(args, &sdk, Arc::clone(&catalog), out).await {
+    match run(args, &sdk, Arc::clone(&catalog), redactor, out).await {
         Ok(()) => Ok(crate::exit_code::SUCCESS),
         Err(CallCommandError::Call(error)) => {
             let mut origins = session::origins(global, hints.region.as_deref(), env, &sdk);
@@ -95,18 +104,21 @@ pub async fn run(
     args: &CallArgs,
     sdk: &aws_config::SdkConfig,
     catalog: Arc<Catalog>,
+    redactor: &Redactor,
     out: &mut dyn Write,
 ) -> Result<(), CallCommandError> {
     let client = Client::new(sdk)?
         .catalog(catalog)
         .endpoint_url(args.endpoint_url.clone());
-    run_with_client(args, &client, out).await
+    run_with_client(args, &client, redactor, out).await
 }
 
-/// Runs `gapfill call` with a given client (tests pass one with a fake transport).
+/// Runs `gapfill call` with a given client (tests pass one with a fake transport). Input
+/// values in sensitive members (a parameter's value, a password) are masked from then on.
 pub async fn run_with_client(
     args: &CallArgs,
     client: &Client,
+    redactor: &Redactor,
     out: &mut dyn Write,
 ) -> Result<(), CallCommandError> {
     let (service, operation) = parse_target(&args.target)?;
@@ -120,6 +132,11 @@ pub async fn run_with_client(
         )
     } else {
         let input = read_input(args.input.as_deref())?;
+        if let Some(shape) = &op.input {
+            for secret in sensitive_values(&loaded.model, &shape.shape, &input) {
+                redactor.add(&secret);
+            }
+        }
         if args.dry_run {
             prepared_as_json(client, service, operation, &input).await?
         } else {
@@ -241,7 +258,13 @@ mod tests {
         transport: Arc<FakeTransport>,
     ) -> Result<Value, CallCommandError> {
         let mut out = Vec::new();
-        run_with_client(&args(argv), &client(transport), &mut out).await?;
+        run_with_client(
+            &args(argv),
+            &client(transport),
+            &Redactor::default(),
+            &mut out,
+        )
+        .await?;
         Ok(serde_json::from_slice(&out).unwrap())
     }
 

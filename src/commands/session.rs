@@ -258,6 +258,8 @@ fn credentials_origin(credentials: &Credentials, origins: &Origins<'_>) -> Optio
 pub struct ProjectHints {
     pub region: Option<String>,
     pub models_dir: Option<std::path::PathBuf>,
+    /// The environment variables the project lists under `secrets:`.
+    pub secrets: Vec<String>,
 }
 
 pub fn project_hints(path: &std::path::Path) -> ProjectHints {
@@ -274,9 +276,21 @@ pub fn project_hints(path: &std::path::Path) -> ProjectHints {
             .map(str::to_string)
     };
     let dir = path.parent().unwrap_or(std::path::Path::new(""));
+    let secrets = document
+        .get("secrets")
+        .and_then(serde_yaml::Value::as_sequence)
+        .map(|names| {
+            names
+                .iter()
+                .filter_map(serde_yaml::Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
     ProjectHints {
         region: text("region"),
         models_dir: text("models_dir").map(|models| dir.join(models)),
+        secrets,
     }
 }
 

@@ -105,6 +105,9 @@ fn step_summary(step: &plan::StepPlan) -> String {
     }
 }
 
+/// What `--explain` shows in place of a secret step's values.
+const SECRET_NOT_SHOWN: &str = "(secret step: not shown)";
+
 /// What `--explain` shows for a step: each derivation, then the check in full.
 fn explanation(step: &plan::StepPlan) -> Vec<String> {
     let mut lines: Vec<String> = step
@@ -112,14 +115,19 @@ fn explanation(step: &plan::StepPlan) -> Vec<String> {
         .iter()
         .map(|line| format!("derived {line}"))
         .collect();
+    // A secret step's values may be the secret itself, written in its file.
+    let shown = |value: &plan::ValueTemplate| match step.secret {
+        true => SECRET_NOT_SHOWN.to_string(),
+        false => value.describe(),
+    };
     if let Some(check) = &step.check {
         lines.push(format!(
             "check {} with {}",
             check.call(),
-            check.input.describe()
+            shown(&check.input)
         ));
         for (path, value) in &check.expect {
-            lines.push(format!("expects {path} = {}", value.describe()));
+            lines.push(format!("expects {path} = {}", shown(value)));
         }
     }
     for condition in &step.when {
@@ -132,7 +140,7 @@ fn explanation(step: &plan::StepPlan) -> Vec<String> {
                 )
             }
             plan::Condition::Truthy(value) => {
-                format!("runs only when {} is true", value.describe())
+                format!("runs only when {} is true", shown(value))
             }
         });
     }

@@ -117,6 +117,13 @@ impl Plan {
         for step in &mut self.steps {
             step.depends_on
                 .retain(|node| matches!(node, NodeKey::Step(_)));
+            // A step named to run runs: its stack conditions speak of what a deploy did to
+            // stacks, and this run deploys none (the way to run a `when: {created: ...}` seed
+            // whose deploy died before it ran).
+            if ids.contains(&step.id) {
+                step.when
+                    .retain(|condition| !matches!(condition, Condition::Stack { .. }));
+            }
         }
         self.stacks.clear();
         self.order

@@ -1,6 +1,7 @@
 //! An emulator of a test's own: `scripts/emulator.sh start` on a free port, stopped when
 //! dropped. For tests that need what the shared emulator cannot give them: the example
-//! project's fixed resource names and account-level settings, with no other test around.
+//! project's fixed resource names and account-level settings, with no other test around, or
+//! CloudFormation taking time as in AWS (`start --async`, scripts/moto_async.py).
 
 use std::path::Path;
 use std::process::Command;
@@ -13,11 +14,25 @@ pub struct PrivateEmulator {
 
 impl PrivateEmulator {
     pub fn start() -> PrivateEmulator {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/emulator.sh");
-        let output = Command::new(script)
-            .arg("start")
-            .output()
-            .expect("run scripts/emulator.sh start");
+        PrivateEmulator::launch(Command::new(Self::script()).arg("start"))
+    }
+
+    /// One whose stacks take time: resource durations of scripts/moto_async.py times
+    /// `time_scale`.
+    pub fn start_async(time_scale: f64) -> PrivateEmulator {
+        PrivateEmulator::launch(
+            Command::new(Self::script())
+                .args(["start", "--async"])
+                .env("GAPFILL_EMULATOR_TIME_SCALE", time_scale.to_string()),
+        )
+    }
+
+    fn script() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/emulator.sh")
+    }
+
+    fn launch(command: &mut Command) -> PrivateEmulator {
+        let output = command.output().expect("run scripts/emulator.sh start");
         let exports = String::from_utf8_lossy(&output.stdout).to_string();
         assert!(
             output.status.success(),

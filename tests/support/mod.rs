@@ -16,4 +16,5 @@ pub mod proxy;
 pub mod recorded;
 pub mod run;
 pub mod scripted;
+pub mod sdk;
 pub mod server;
