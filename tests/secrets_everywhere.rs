@@ -454,13 +454,11 @@ fn echo_server() -> RecordingServer {
     }))
 }
 
-/// The leaks the sweep found that are still open (product bugs, reported): `validate
-/// --explain` prints a `secret: true` step's expected value, and `gapfill call` does not mask
-/// the project's `secrets:` values in an AWS error that echoes its input. Run with
-/// `--include-ignored` (scripts/reliability.sh does) to count them.
+/// Two places the sweep once found leaking (fixed on main since): `validate --explain` showing
+/// a `secret: true` step's expected value, and `gapfill call` leaving a `secrets:` value in an
+/// AWS error that echoes its input. No emulator needed: the echo service answers.
 #[test]
-#[ignore = "open product bugs: validate --explain shows a secret step's expected value; call leaves a secrets: value in an echoed AWS error"]
-fn secret_leaks_still_open() {
+fn explained_steps_and_echoed_call_errors_hide_secrets() {
     let project = project();
     let mut sweep = Sweep::default();
     let echo = echo_server();
@@ -483,7 +481,7 @@ fn secret_leaks_still_open() {
                 .to_string(),
         ],
     );
-    sweep.report("secrets-open");
+    sweep.report("secrets");
     assert!(
         sweep.findings.is_empty(),
         "{} secret leak(s):\n{}",
