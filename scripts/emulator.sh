@@ -38,11 +38,12 @@ PY
 
 wait_until_up() {
   local url=$1 pid=$2
-  # One Python process polls every 20 ms for up to 10 s, and gives up if moto exits.
+  # One Python process polls every 20 ms for up to 30 s (a loaded 2-core machine starting
+  # several emulators at once needs more than 10), and gives up if moto exits.
   if ! "$venv/bin/python" - "$url" "$pid" <<'PY'
 import os, sys, time, urllib.request
 url, pid = sys.argv[1], int(sys.argv[2])
-deadline = time.monotonic() + 10
+deadline = time.monotonic() + 30
 while time.monotonic() < deadline:
     try:
         os.kill(pid, 0)
@@ -53,10 +54,11 @@ while time.monotonic() < deadline:
         sys.exit(0)
     except OSError:
         time.sleep(0.02)
-sys.exit("emulator: moto did not answer within 10 s")
+sys.exit("emulator: moto did not answer within 30 s")
 PY
   then
     echo "emulator: see $state/moto-${url##*:}.log" >&2
+    kill "$pid" 2>/dev/null || true # never leave a server nobody will stop
     exit 1
   fi
 }

@@ -58,3 +58,10 @@ impl Drop for PrivateEmulator {
         let _ = Command::new("kill").arg(&self.pid).status();
     }
 }
+
+/// Makes the tests of one binary that start emulators of their own take turns: several moto
+/// servers starting and working at once on a small machine miss their start deadline.
+pub fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -8,7 +8,9 @@
 
 pub mod cfn_xml;
 pub mod emulator;
+pub mod end_state;
 pub mod example;
+pub mod faults;
 pub mod project;
 pub mod proxy;
 pub mod recorded;
