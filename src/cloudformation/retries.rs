@@ -1,4 +1,4 @@
-//! The CloudFormation SDK client's retries, under the run's rules: [`RetryNotices`], an SDK
+//! The CloudFormation SDK client's retries, under the run's rules: [`RunRetryRules`], an SDK
 //! interceptor, spends each retry from the run's [`RetryQuota`] (shared with the model-driven
 //! client: one budget for the run) and refuses the retry when it is spent, and tells a call
 //! that keeps failing through [`crate::aws::retry`] (the same observer as the model-driven
@@ -50,14 +50,14 @@ const SERVICE: &str = "cloudformation";
 /// run's budget (or ends the call) and asks whether it is worth telling; refunds the budget
 /// when the call succeeds.
 #[derive(Debug, Default)]
-pub struct RetryNotices {
+pub struct RunRetryRules {
     quota: Arc<RetryQuota>,
 }
 
-impl RetryNotices {
+impl RunRetryRules {
     /// Retries spend from `quota`, the run's budget.
-    pub fn new(quota: Arc<RetryQuota>) -> RetryNotices {
-        RetryNotices { quota }
+    pub fn new(quota: Arc<RetryQuota>) -> RunRetryRules {
+        RunRetryRules { quota }
     }
 }
 
@@ -83,9 +83,9 @@ impl Storable for CallRetries {
     type Storer = StoreReplace<CallRetries>;
 }
 
-impl Intercept for RetryNotices {
+impl Intercept for RunRetryRules {
     fn name(&self) -> &'static str {
-        "gapfill::RetryNotices"
+        "gapfill::RunRetryRules"
     }
 
     fn read_after_attempt(

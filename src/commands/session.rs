@@ -16,7 +16,7 @@ use crate::aws::diagnose::CredentialsProblem;
 use crate::aws::invoke::Client;
 use crate::aws::retry::RetryQuota;
 use crate::cli::GlobalArgs;
-use crate::cloudformation::retries::RetryNotices;
+use crate::cloudformation::retries::RunRetryRules;
 use crate::cloudformation::Cfn;
 use crate::commands::first_contact::{self, Origins};
 use crate::error::Error;
@@ -106,7 +106,7 @@ pub fn cloudformation(
     let mut config = aws_sdk_cloudformation::config::Builder::from(sdk)
         .retry_partition(unbounded)
         .timeout_config(timeouts)
-        .interceptor(RetryNotices::new(quota));
+        .interceptor(RunRetryRules::new(quota));
     let user_set = env("AWS_MAX_ATTEMPTS").is_some_and(|value| !value.is_empty());
     if !user_set
         && sdk
