@@ -43,12 +43,7 @@ pub async fn run(
     } else {
         full.clone()
     };
-    // The run's first stack, else the project's (`--only-steps` reads the deployed ones).
-    let first_stack = plan
-        .stacks
-        .first()
-        .or_else(|| full.stacks.first())
-        .map(|stack| stack.name.as_str());
+    let first_stack = session::first_stack(&plan, &full);
     let aws = session::connect(
         global,
         plan.region.as_deref(),

@@ -33,7 +33,7 @@ pub async fn run(
     let requested = requested_display(global.format)?;
     let loaded = validate::load_plan(global, env, redactor)?;
     let plan = loaded.plan;
-    let first_stack = plan.stacks.first().map(|stack| stack.name.as_str());
+    let first_stack = session::first_stack(&plan, &plan);
     let aws = session::connect(
         global,
         plan.region.as_deref(),

@@ -20,6 +20,7 @@ use crate::cloudformation::retries::RunRetryRules;
 use crate::cloudformation::Cfn;
 use crate::commands::first_contact::{self, Origins};
 use crate::error::Error;
+use crate::plan::Plan;
 use crate::redact::Redactor;
 
 /// Attempts per CloudFormation call unless `AWS_MAX_ATTEMPTS` says otherwise (a profile's
@@ -156,6 +157,15 @@ pub async fn connect(
         cfn,
         client: Arc::new(client),
     })
+}
+
+/// The stack the first contact describes: the run's first, else the project's (a run that
+/// deploys no stack, `--only-steps` or a drift check of steps, reads the deployed ones).
+pub fn first_stack<'a>(run: &'a Plan, project: &'a Plan) -> Option<&'a str> {
+    run.stacks
+        .first()
+        .or_else(|| project.stacks.first())
+        .map(|stack| stack.name.as_str())
 }
 
 /// Where this run's settings came from, for the hints of first-contact errors.
